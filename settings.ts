@@ -1,0 +1,80 @@
+/**
+ * Node-RED settings for `npm start`: everything comes from environment variables, with
+ * defaults that keep a fresh checkout working with nothing else installed.
+ *
+ *   PORT                       editor and dashboard port (1880)
+ *   HOST                       interface to listen on (127.0.0.1 without an admin password)
+ *   NODE_RED_USER_DIR          flows, credentials and context (./.node-red)
+ *   NODE_RED_CREDENTIAL_SECRET key that encrypts the flow credentials file
+ *   NODE_RED_ADMIN_USER        editor login name (admin)
+ *   NODE_RED_ADMIN_PASSWORD_HASH bcrypt hash of the editor password (node-red admin hash-pw)
+ *   NODE_RED_LOG_LEVEL         fatal, error, warn, info, debug or trace (info)
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+const projectRoot = path.resolve(__dirname, '..');
+const packageName = 'node-red-contrib-predictive-maintenance';
+const userDir = path.resolve(process.env.NODE_RED_USER_DIR ?? path.join(projectRoot, '.node-red'));
+const adminUser = process.env.NODE_RED_ADMIN_USER ?? 'admin';
+const adminHash = process.env.NODE_RED_ADMIN_PASSWORD_HASH;
+
+/** Makes this checkout an installed module of the user directory, so its nodes and examples load as a user's would. */
+function linkPackageIntoUserDir(): void {
+  const modules = path.join(userDir, 'node_modules');
+  const link = path.join(modules, packageName);
+  fs.mkdirSync(modules, { recursive: true });
+  try {
+    if (fs.realpathSync(link) === projectRoot) return;
+    fs.rmSync(link, { recursive: true, force: true });
+  } catch {
+    // no link yet
+  }
+  fs.symlinkSync(projectRoot, link, 'dir');
+}
+
+linkPackageIntoUserDir();
+
+if (!adminHash) {
+  console.warn(
+    [
+      '',
+      'The editor has no password, so it listens on 127.0.0.1 only.',
+      'To require a login and listen on every interface, set a bcrypt hash:',
+      '  export NODE_RED_ADMIN_PASSWORD_HASH="$(npx node-red admin hash-pw)"',
+      '',
+    ].join('\n'),
+  );
+}
+
+const settings = {
+  uiPort: Number(process.env.PORT ?? 1880),
+  uiHost: process.env.HOST ?? (adminHash ? '0.0.0.0' : '127.0.0.1'),
+  userDir,
+  flowFile: 'flows.json',
+  flowFilePretty: true,
+  credentialSecret: process.env.NODE_RED_CREDENTIAL_SECRET,
+  adminAuth: adminHash
+    ? { type: 'credentials', users: [{ username: adminUser, password: adminHash, permissions: '*' }] }
+    : undefined,
+  httpNodeAuth: adminHash ? { user: adminUser, pass: adminHash } : undefined,
+  contextStorage: {
+    default: { module: 'localfilesystem' },
+    memory: { module: 'memory' },
+  },
+  logging: {
+    console: { level: process.env.NODE_RED_LOG_LEVEL ?? 'info', metrics: false, audit: false },
+  },
+  functionExternalModules: false,
+  externalModules: { autoInstall: false, palette: { allowInstall: false } },
+  editorTheme: {
+    projects: { enabled: false },
+    tours: false,
+    header: { title: 'Predictive maintenance' },
+  },
+  diagnostics: { enabled: false },
+  runtimeState: { enabled: false },
+  telemetry: { enabled: false, updateNotification: false },
+};
+
+export = settings;
