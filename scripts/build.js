@@ -52,4 +52,5 @@ const distNodes = path.join(dist, 'nodes');
 copyTree(path.join(root, 'nodes'), distNodes, (name) => name.endsWith('.html'));
 copyTree(path.join(root, 'icons'), path.join(distNodes, 'icons'), () => true);
 copyTree(path.join(root, 'locales'), path.join(distNodes, 'locales'), () => true);
+copyTree(path.join(root, 'test', 'support', 'nodes'), path.join(dist, 'test', 'support', 'nodes'), (name) => name.endsWith('.html'));
 fs.writeFileSync(path.join(dist, '.build-stamp'), new Date().toISOString());

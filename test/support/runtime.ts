@@ -1,0 +1,136 @@
+/**
+ * An embedded Node-RED runtime (RED.init + RED.start) with this package's nodes, for
+ * integration tests and benchmarks. One runtime per process: Node-RED is a singleton.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Node, NodeMessageInFlow } from 'node-red';
+
+type RedApp = typeof import('node-red');
+
+export interface FlowNode {
+  id: string;
+  type: string;
+  z?: string;
+  wires?: string[][];
+  [key: string]: unknown;
+}
+
+export interface LogEntry {
+  level: number;
+  msg: unknown;
+  type?: string;
+  id?: string;
+}
+
+export interface EmbeddedRuntime {
+  RED: RedApp;
+  baseUrl: string;
+  userDir: string;
+  logs: LogEntry[];
+  node(id: string): Node;
+  /** Sends msg out of the node with this id, as if that node had sent it. */
+  inject(id: string, msg: Record<string, unknown>): void;
+  stop(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** Log levels to keep in `logs` (Node-RED numbers: 20 error, 30 warn, 40 info). */
+  captureLevel?: number;
+  settings?: Record<string, unknown>;
+  quiet?: boolean;
+}
+
+const projectRoot = path.resolve(__dirname, '..', '..', '..');
+export const distNodesDir = path.join(projectRoot, 'dist', 'nodes');
+const testNodesDir = path.join(projectRoot, 'dist', 'test', 'support', 'nodes');
+
+export const FLOW_TAB = 'tab1';
+
+/** Puts nodes without a tab on one tab, so a test can write just the nodes. */
+export function onTab(nodes: FlowNode[]): FlowNode[] {
+  const hasTab = nodes.some((n) => n.type === 'tab');
+  const placed = nodes.map((n) => (n.z || n.type === 'tab' || isConfigNode(n) ? n : { ...n, z: FLOW_TAB }));
+  return hasTab ? placed : [{ id: FLOW_TAB, type: 'tab', label: 'test' }, ...placed];
+}
+
+function isConfigNode(n: FlowNode): boolean {
+  return n.wires === undefined && !('x' in n);
+}
+
+export async function startRuntime(flows: FlowNode[], options: RuntimeOptions = {}): Promise<EmbeddedRuntime> {
+  const RED: RedApp = require('node-red');
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdm-red-'));
+  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
+  const logs: LogEntry[] = [];
+  const captureLevel = options.captureLevel ?? 30;
+  const server = http.createServer();
+  RED.init(server, {
+    userDir,
+    flowFile: 'flows.json',
+    nodesDir: [distNodesDir, testNodesDir],
+    httpAdminRoot: '/admin',
+    httpNodeRoot: '/api',
+    uiPort: 0,
+    credentialSecret: 'test-only-secret',
+    contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem' } },
+    editorTheme: { tours: false },
+    diagnostics: { enabled: false },
+    runtimeState: { enabled: false },
+    telemetry: { enabled: false },
+    externalModules: { autoInstall: false },
+    logging: {
+      console: { level: options.quiet === false ? 'info' : 'fatal' },
+      capture: {
+        level: 'trace',
+        handler: () => (entry: LogEntry) => {
+          if (entry.level <= captureLevel) logs.push(entry);
+        },
+      },
+    },
+    ...options.settings,
+  } as never);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const started = new Promise<void>((resolve) => RED.events.once('flows:started', () => resolve()));
+  server.on('request', RED.httpAdmin);
+  server.on('request', RED.httpNode);
+  await RED.start();
+  await started;
+  const port = (server.address() as AddressInfo).port;
+
+  const node = (id: string): Node => {
+    const found = (RED.nodes as unknown as { getNode(id: string): Node | null }).getNode(id);
+    if (!found) throw new Error(`no node ${id} in the running flow`);
+    return found;
+  };
+  return {
+    RED,
+    baseUrl: `http://127.0.0.1:${port}`,
+    userDir,
+    logs,
+    node,
+    inject: (id, msg) => node(id).send(msg as NodeMessageInFlow),
+    stop: async () => {
+      await RED.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      fs.rmSync(userDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export { onSink, clearSinks } from './sink-registry';
+
+export function waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const poll = (): void => {
+      if (predicate()) resolve();
+      else if (Date.now() > deadline) reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+      else setTimeout(poll, 20);
+    };
+    poll();
+  });
+}
