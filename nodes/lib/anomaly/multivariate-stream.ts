@@ -54,7 +54,7 @@ export interface MultivariateStreamJSON {
 
 export class MultivariateStream {
   private readonly options: MultivariateStreamOptions;
-  private readonly modelOptions: PcaModelOptions;
+  private readonly modelOptions: Required<PcaModelOptions>;
   private fitted: PcaModel | undefined;
   private baseline: number[][] = [];
   private readonly t2Smoother: Smoother;
@@ -157,9 +157,11 @@ export class MultivariateStream {
   private learn(ts: number, values: ArrayLike<number>): MultivariateResult {
     this.baseline.push(Array.from(values));
     if (this.baseline.length >= this.options.trainingSize) {
-      this.fitted = PcaModel.fit(this.options.sensors, this.baseline, this.modelOptions);
-      this.baseline = [];
+      const model = PcaModel.fit(this.options.sensors, this.baseline, this.modelOptions);
       this.resetRunning();
+      this.primeSmoothers(model);
+      this.fitted = model;
+      this.baseline = [];
     }
     return {
       ts,
@@ -175,6 +177,16 @@ export class MultivariateStream {
       onset: false,
       cleared: false,
     };
+  }
+
+  /** The smoothing window continues from the end of the baseline instead of starting empty. */
+  private primeSmoothers(model: PcaModel): void {
+    const window = this.modelOptions.smoothing.window;
+    for (const v of this.baseline.slice(-window)) {
+      const { t2, q } = model.score(v);
+      this.t2Smoother.push(t2);
+      this.qSmoother.push(q);
+    }
   }
 
   private advanceAlarm(score: number): { onset: boolean; cleared: boolean } {
