@@ -1,0 +1,151 @@
+import { rejection, type Rejection } from '../errors';
+import { SensorRuleTable } from '../sensor-rules';
+import { systemClock, type Clock } from '../status';
+import { makeEvent, severityOf, type AlertState, type AnomalyEvent } from './events';
+import { FatigueState, stepFatigue } from './fatigue';
+import { DETECTOR_COUNT, KeyModel, type KeyModelJSON } from './model';
+import { compileOptions, TYPE_DEFAULTS, validateConfig, type DetectorConfig, type SensorOptions } from './options';
+
+class KeyState {
+  readonly fatigue = new FatigueState();
+  dirty = false;
+  warm: boolean;
+
+  constructor(readonly key: string, readonly model: KeyModel) {
+    this.warm = model.ready;
+  }
+}
+
+/**
+ * The result of one reading. The detector reuses this object: read it before the next call.
+ */
+export interface Outcome {
+  ok: boolean;
+  key: string;
+  score: number;
+  warmingUp: boolean;
+  /** The key is in a firing episode (after this reading). */
+  firing: boolean;
+  /** Set when the reading produced an event. */
+  state: AlertState | undefined;
+  event: AnomalyEvent | undefined;
+  /** Set when !ok. */
+  error: Rejection | undefined;
+}
+
+/**
+ * Univariate anomaly detection for many keys (asset/sensor, or asset/sensor/feature for
+ * window statistics): per-key baselines and detectors, a combined score (the maximum of the
+ * enabled detectors), and the shared fatigue and event stages.
+ */
+export class AnomalyDetector {
+  private readonly keys = new Map<string, KeyState>();
+  private readonly table: SensorRuleTable<SensorOptions>;
+  private readonly scores = new Float64Array(DETECTOR_COUNT);
+  private readonly outcome: Outcome = {
+    ok: true, key: '', score: 0, warmingUp: false, firing: false, state: undefined, event: undefined, error: undefined,
+  };
+  private dirty: KeyState[] = [];
+  /** Stored key states not seen yet since the restore; each is applied when its key first appears. */
+  private pending: Record<string, unknown> = {};
+  firingCount = 0;
+  warmingCount = 0;
+  keyLimitHits = 0;
+
+  constructor(readonly config: DetectorConfig, private readonly now: Clock = systemClock) {
+    validateConfig(config);
+    this.table = new SensorRuleTable(config.sensor, config.rules, TYPE_DEFAULTS, config.maxKeys);
+  }
+
+  get keyCount(): number {
+    return this.keys.size;
+  }
+
+  /** Scores one value. `feature` names the window feature for window-statistics input. */
+  process(asset: string, sensor: string, value: number, ts: number, feature?: string): Outcome {
+    const out = this.outcome;
+    const key = feature === undefined ? `${asset}/${sensor}` : `${asset}/${sensor}/${feature}`;
+    out.key = key;
+    out.state = undefined;
+    out.event = undefined;
+    out.error = undefined;
+    const st = this.keys.get(key) ?? this.create(key, asset, sensor);
+    if (!st) {
+      out.ok = false;
+      out.score = 0;
+      out.warmingUp = false;
+      out.firing = false;
+      out.error = rejection('KEY_LIMIT', `key limit ${this.config.maxKeys} reached; ${key} is not scored`);
+      return out;
+    }
+    const model = st.model;
+    const fatigue = st.fatigue;
+    const { severities } = this.config;
+    const score = model.score(value, ts, this.scores);
+    const wasFiring = fatigue.firing;
+    const state = stepFatigue(fatigue, score, this.now(), this.config.fatigue, severities);
+    if (fatigue.firing !== wasFiring) this.firingCount += fatigue.firing ? 1 : -1;
+    if (state !== undefined) {
+      const source = { asset, sensor, feature, ts, value };
+      out.event = state === 'firing'
+        ? makeEvent(source, score, severityOf(score, severities), model.detectorScores(this.scores, value, ts), model.expected())
+        : makeEvent(source, score, severityOf(fatigue.peakScore, severities), [], model.expected());
+    }
+    model.learn(value, ts, !(this.config.excludeAnomalies && score >= severities.low));
+    if (!st.warm && model.ready) {
+      st.warm = true;
+      this.warmingCount--;
+    }
+    if (!st.dirty) {
+      st.dirty = true;
+      this.dirty.push(st);
+    }
+    out.ok = true;
+    out.score = score;
+    out.warmingUp = !st.warm;
+    out.firing = fatigue.firing;
+    out.state = state;
+    return out;
+  }
+
+  private create(key: string, asset: string, sensor: string): KeyState | undefined {
+    if (this.keys.size >= this.config.maxKeys) {
+      this.keyLimitHits++;
+      return undefined;
+    }
+    const model = new KeyModel(compileOptions(this.table.resolve(asset, sensor).options), this.config.mode === 'freeze');
+    const stored = this.pending[key];
+    if (stored !== undefined) {
+      model.restore(stored);
+      delete this.pending[key];
+    }
+    const st = new KeyState(key, model);
+    this.keys.set(key, st);
+    if (!st.warm) this.warmingCount++;
+    return st;
+  }
+
+  /**
+   * Takes stored key states (as written by `persist`). They are applied lazily, when each key
+   * first appears, so a restore costs nothing for keys that never come back.
+   */
+  restore(stored: Record<string, unknown>): void {
+    this.pending = { ...stored };
+  }
+
+  /** Writes the states changed since the last call into `target`; returns how many. */
+  persist(target: Record<string, KeyModelJSON | unknown>): number {
+    const changed = this.dirty;
+    this.dirty = [];
+    for (const st of changed) {
+      st.dirty = false;
+      target[st.key] = st.model.toJSON();
+    }
+    return changed.length;
+  }
+
+  /** Whether any key has finished warming up. */
+  get anyReady(): boolean {
+    return this.keys.size > this.warmingCount;
+  }
+}
