@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
 import type { Node, NodeAPI, NodeInitializer, NodeMessage } from 'node-red';
-import dataQualityNode = require('../../nodes/data-quality');
+import dataQualityNode from '../../nodes/data-quality';
 
 /** The catalog as the build ships it beside the compiled node. */
 const messages: unknown = JSON.parse(
