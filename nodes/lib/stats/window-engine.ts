@@ -31,7 +31,8 @@ interface KeyState {
 }
 
 const NO_WINDOWS: readonly ClosedWindow[] = Object.freeze([]);
-const POOL_LIMIT = 1024;
+/** Accumulators kept for reuse: enough for one window per key, so a watermark pass over all keys allocates none. */
+const POOL_MIN = 1024;
 
 /**
  * Keyed tumbling, sliding and count windows over readings, with per-key event-time watermarks
@@ -249,6 +250,6 @@ export class WindowEngine {
 
   private release(window: WindowAccumulator): void {
     window.clear();
-    if (this.pool.length < POOL_LIMIT) this.pool.push(window);
+    if (this.pool.length < Math.max(POOL_MIN, this.keys.size)) this.pool.push(window);
   }
 }
