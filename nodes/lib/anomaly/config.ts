@@ -1,0 +1,159 @@
+import { PdmError } from '../errors';
+import { isSensorType, type SensorRule } from '../sensor-rules';
+import { WINDOW_FEATURES } from '../stats/types';
+import {
+  DEFAULT_CONFIG, DEFAULT_SENSOR_OPTIONS, type BaselineMode, type DetectorConfig, type DetectorName,
+  type SensorOptions,
+} from './options';
+
+type Field = string | number | undefined;
+
+/** The anomaly-detect editor fields as saved in a flow (numbers may arrive as strings). */
+export interface AnomalyDetectConfig {
+  detectors?: string[];
+  window?: Field;
+  warmUp?: Field;
+  mode?: string;
+  excludeAnomalies?: boolean;
+  zThreshold?: Field;
+  ewmaAlpha?: Field;
+  ewmaThreshold?: Field;
+  robustThreshold?: Field;
+  iqrK?: Field;
+  min?: Field;
+  max?: Field;
+  rateLimit?: Field;
+  cusumK?: Field;
+  cusumH?: Field;
+  chartLambda?: Field;
+  chartL?: Field;
+  /** "1,2,5" */
+  nelsonRules?: string;
+  minStd?: Field;
+  rules?: { match: string; type?: string; options?: string | Record<string, unknown> }[];
+  k?: Field;
+  n?: Field;
+  clearRatio?: Field;
+  clearSamples?: Field;
+  /** Seconds. */
+  cooldown?: Field;
+  sevLow?: Field;
+  sevMedium?: Field;
+  sevHigh?: Field;
+  sevCritical?: Field;
+  maxKeys?: Field;
+  /** "mean,std" */
+  features?: string;
+  passNormal?: boolean;
+  batchEvents?: boolean;
+  store?: string;
+  /** Seconds; 0 saves on close only. */
+  persistInterval?: Field;
+}
+
+export interface NodeSettings {
+  detector: DetectorConfig;
+  features: string[];
+  passNormal: boolean;
+  batchEvents: boolean;
+  /** Context store name; undefined = the default store. */
+  store: string | undefined;
+  persistIntervalMs: number;
+}
+
+function num(value: Field, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  return Number(value);
+}
+
+function optional(value: Field): number | undefined {
+  return value === undefined || value === '' ? undefined : Number(value);
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** Editor fields → detector configuration; unset fields take the defaults, bad ones fail validation. */
+export function settingsFromConfig(c: AnomalyDetectConfig): NodeSettings {
+  const d = DEFAULT_SENSOR_OPTIONS;
+  const sensor: SensorOptions = {
+    detectors: (Array.isArray(c.detectors) ? c.detectors : d.detectors) as DetectorName[],
+    window: num(c.window, d.window),
+    warmUp: num(c.warmUp, d.warmUp),
+    zThreshold: num(c.zThreshold, d.zThreshold),
+    ewmaAlpha: num(c.ewmaAlpha, d.ewmaAlpha),
+    ewmaThreshold: num(c.ewmaThreshold, d.ewmaThreshold),
+    robustThreshold: num(c.robustThreshold, d.robustThreshold),
+    iqrK: num(c.iqrK, d.iqrK),
+    min: optional(c.min),
+    max: optional(c.max),
+    rateLimit: optional(c.rateLimit),
+    cusumK: num(c.cusumK, d.cusumK),
+    cusumH: num(c.cusumH, d.cusumH),
+    chartLambda: num(c.chartLambda, d.chartLambda),
+    chartL: num(c.chartL, d.chartL),
+    nelsonRules: c.nelsonRules === undefined ? d.nelsonRules : list(c.nelsonRules).map(Number),
+    minStd: num(c.minStd, d.minStd),
+  };
+  const f = DEFAULT_CONFIG.fatigue;
+  const s = DEFAULT_CONFIG.severities;
+  const features = c.features === undefined ? ['mean'] : list(c.features);
+  for (const feature of features) {
+    if (!(WINDOW_FEATURES as readonly string[]).includes(feature)) {
+      throw new PdmError('INVALID_CONFIG', `unknown window feature "${feature}"`);
+    }
+  }
+  const persistS = num(c.persistInterval, 30);
+  if (!(persistS >= 0)) throw new PdmError('INVALID_CONFIG', 'the save interval must be ≥ 0 seconds');
+  return {
+    detector: {
+      sensor,
+      rules: (c.rules ?? []).map(ruleFromRow),
+      mode: (c.mode || DEFAULT_CONFIG.mode) as BaselineMode,
+      excludeAnomalies: c.excludeAnomalies ?? DEFAULT_CONFIG.excludeAnomalies,
+      fatigue: {
+        k: num(c.k, f.k),
+        n: num(c.n, f.n),
+        clearRatio: num(c.clearRatio, f.clearRatio),
+        clearSamples: num(c.clearSamples, f.clearSamples),
+        cooldownMs: num(c.cooldown, f.cooldownMs / 1000) * 1000,
+      },
+      severities: {
+        low: num(c.sevLow, s.low),
+        medium: num(c.sevMedium, s.medium),
+        high: num(c.sevHigh, s.high),
+        critical: num(c.sevCritical, s.critical),
+      },
+      maxKeys: num(c.maxKeys, DEFAULT_CONFIG.maxKeys),
+    },
+    features,
+    passNormal: c.passNormal ?? false,
+    batchEvents: c.batchEvents ?? false,
+    store: c.store ? c.store : undefined,
+    persistIntervalMs: persistS * 1000,
+  };
+}
+
+const RULE_FIELDS = new Set<string>([...Object.keys(DEFAULT_SENSOR_OPTIONS), 'min', 'max', 'rateLimit']);
+
+/** An editor rule row: a glob, an optional sensor type and a JSON object of per-sensor options. */
+function ruleFromRow(row: NonNullable<AnomalyDetectConfig['rules']>[number]): SensorRule<SensorOptions> {
+  let options: unknown = row.options ?? {};
+  if (typeof options === 'string') {
+    try {
+      options = options.trim() === '' ? {} : JSON.parse(options);
+    } catch (err) {
+      throw new PdmError('INVALID_CONFIG', `rule "${row.match}": options are not JSON`, { cause: err });
+    }
+  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new PdmError('INVALID_CONFIG', `rule "${row.match}": options must be a JSON object`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!RULE_FIELDS.has(key)) throw new PdmError('INVALID_CONFIG', `rule "${row.match}": unknown option "${key}"`);
+  }
+  const type = row.type ? row.type : undefined;
+  if (type !== undefined && !isSensorType(type)) throw new PdmError('INVALID_CONFIG', `rule "${row.match}": unknown sensor type "${type}"`);
+  return { match: row.match, type, options: options as Partial<SensorOptions> };
+}

@@ -1,0 +1,249 @@
+import assert from 'node:assert/strict';
+import type { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import helper from 'node-red-node-test-helper';
+import type { Node, NodeAPI, NodeInitializer, NodeMessage } from 'node-red';
+import anomalyDetectNode from '../../nodes/anomaly-detect';
+import type { AnomalyEvent } from '../../nodes/lib/anomaly/events';
+import type { WindowStats } from '../../nodes/lib/stats/types';
+
+const messages: unknown = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '..', '..', 'nodes', 'locales', 'en-US', 'anomaly-detect.json'), 'utf8'),
+);
+
+helper.init(require.resolve('node-red'));
+helper.settings({ contextStorage: { default: { module: 'memory' } } });
+
+const T0 = 1_700_000_000_000;
+
+interface OutMessage extends NodeMessage {
+  payload: unknown;
+  anomaly?: Record<string, unknown>;
+  error?: { message?: string };
+}
+
+type FlowItem = helper.TestFlowsItem & Record<string, unknown>;
+
+function flow(config: Record<string, unknown> = {}): FlowItem[] {
+  return [
+    { id: 'f', type: 'tab' },
+    { id: 'a', z: 'f', type: 'anomaly-detect', warmUp: 20, passNormal: true, ...config, wires: [['events'], ['normal']] },
+    { id: 'events', z: 'f', type: 'helper' },
+    { id: 'normal', z: 'f', type: 'helper' },
+    { id: 'catcher', z: 'f', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+    { id: 'caught', z: 'f', type: 'helper' },
+  ];
+}
+
+function translate(key: string, args: Record<string, unknown> = {}): string {
+  let entry: unknown = messages;
+  for (const part of key.split('.')) entry = (entry as Record<string, unknown> | undefined)?.[part];
+  if (typeof entry !== 'string') return key;
+  return entry.replace(/__(\w+)__/g, (_, name: string) => String(args[name]));
+}
+
+const withCatalog: NodeInitializer = (RED) => {
+  RED._ = translate as NodeAPI['_'];
+  return anomalyDetectNode(RED);
+};
+
+async function load(config: Record<string, unknown> = {}): Promise<Node> {
+  await helper.load(withCatalog, flow(config));
+  return helper.getNode('a');
+}
+
+function events(node: Node): EventEmitter {
+  return node as unknown as EventEmitter;
+}
+
+function recorder(id: string): { messages: OutMessage[]; next: (n?: number) => Promise<OutMessage[]> } {
+  const received: OutMessage[] = [];
+  const waiters: Array<() => void> = [];
+  events(helper.getNode(id)).on('input', (msg: OutMessage) => {
+    received.push(msg);
+    waiters.splice(0).forEach((wake) => wake());
+  });
+  const next = (n = 1): Promise<OutMessage[]> => {
+    const target = received.length + n;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${id}: ${received.length}/${target} messages`)), 2000);
+      const check = (): void => {
+        if (received.length >= target) {
+          clearTimeout(timer);
+          resolve(received.slice(target - n, target));
+        } else waiters.push(check);
+      };
+      check();
+    });
+  };
+  return { messages: received, next };
+}
+
+/**
+ * Node-RED keeps a node's context across a redeploy only when settings configure a context
+ * store (the bare default memory store is dropped with the node), as settings.ts does.
+ */
+async function useConfiguredStore(): Promise<void> {
+  const runtimeDir = path.dirname(require.resolve('@node-red/runtime/package.json'));
+  const context = (await import(path.join(runtimeDir, 'lib', 'nodes', 'context'))) as { load(): Promise<void> };
+  await context.load();
+}
+
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 30));
+
+/** A steady signal with a little deterministic jitter. */
+function steady(n: number, from = 0, sensor = 'temp'): { asset: string; sensor: string; value: number; ts: number }[] {
+  return Array.from({ length: n }, (_, i) => ({ asset: 'pump-1', sensor, value: 50 + Math.sin((from + i) * 1.7) * 0.5, ts: T0 + (from + i) * 1000 }));
+}
+
+describe('anomaly-detect node', () => {
+  before(() => new Promise<void>((resolve) => helper.startServer(resolve)));
+  afterEach(() => helper.unload());
+  after(() => new Promise<void>((resolve) => helper.stopServer(resolve)));
+
+  it('forwards a normal single reading on output 2 with its score, and an anomaly on output 1', async () => {
+    const node = await load();
+    const normal = recorder('normal');
+    const out = recorder('events');
+    for (const r of steady(30)) node.receive({ payload: r, topic: 'kept' });
+    const passed = await normal.next(30);
+    assert.equal(passed[0].anomaly?.warmingUp, true);
+    assert.equal(passed[29].anomaly?.warmingUp, false);
+    assert.equal(passed[29].topic, 'kept');
+    assert.equal(typeof passed[29].anomaly?.score, 'number');
+    node.receive({ payload: { asset: 'pump-1', sensor: 'temp', value: 80, ts: T0 + 31_000 }, _msgid: 'm-1' });
+    const [msg] = await out.next();
+    const event = msg.payload as AnomalyEvent;
+    assert.equal(msg._msgid, 'm-1', 'the incoming msg is forwarded');
+    assert.equal(msg.topic, 'pump-1/temp');
+    assert.deepEqual(msg.anomaly, { key: 'pump-1/temp', state: 'firing' });
+    assert.equal(event.value, 80);
+    assert.equal(event.severity, 'critical');
+    assert.ok(event.detectors.some((d) => d.name === 'zscore'));
+    assert.ok(event.expected!.low < 50 && event.expected!.high > 50);
+    assert.equal(normal.messages.length, 30);
+  });
+
+  it('a batch gives at most one message of normal readings with aligned scores, and one message per event', async () => {
+    const node = await load({ cooldown: 0 });
+    const normal = recorder('normal');
+    const out = recorder('events');
+    const batch = steady(60);
+    batch[40] = { ...batch[40], value: 90 };
+    batch[50] = { ...batch[50], value: 10 };
+    node.receive({ payload: batch });
+    const [[passed], firing] = await Promise.all([normal.next(), out.next(4)]);
+    assert.equal((passed.payload as unknown[]).length, 56, 'all but two anomalies and the two readings that resolved them');
+    assert.equal((passed.anomaly?.scores as number[]).length, 56);
+    assert.ok((passed.anomaly?.scores as number[]).every((s) => s < 1));
+    assert.deepEqual(firing.map((m) => (m.payload as AnomalyEvent).value), [90, batch[43].value, 10, batch[53].value]);
+    assert.deepEqual(firing.map((m) => m.anomaly?.state), ['firing', 'resolved', 'firing', 'resolved']);
+    await settle();
+    assert.equal(out.messages.length, 4);
+  });
+
+  it('sends the events of a batch in one message when asked', async () => {
+    const node = await load({ batchEvents: true, passNormal: false, cooldown: 0 });
+    const out = recorder('events');
+    const batch = steady(40);
+    batch[30] = { ...batch[30], value: 90 };
+    batch[35] = { ...batch[35], value: 95 };
+    node.receive({ payload: batch });
+    const [msg] = await out.next();
+    assert.equal((msg.payload as AnomalyEvent[]).length, 4);
+    assert.deepEqual((msg.anomaly?.events as { state: string }[]).map((e) => e.state), ['firing', 'resolved', 'firing', 'resolved']);
+  });
+
+  it('scores window statistics per feature', async () => {
+    const node = await load({ features: 'mean,max', warmUp: 10 });
+    const out = recorder('events');
+    const normal = recorder('normal');
+    const stats = (i: number, max: number): WindowStats => ({
+      asset: 'fan-2', sensor: 'vibration', start: T0 + i * 10_000, end: T0 + (i + 1) * 10_000, count: 100,
+      mean: 2 + Math.sin(i) * 0.1, std: 0.1, min: 1.8, max, range: max - 1.8, rms: 2, peak: max, peakToPeak: max - 1.8,
+      crestFactor: 1.5, skewness: 0, kurtosis: 3, median: 2, p05: 1.85, p95: 2.2, slope: 0, rateOfChange: 0, first: 2, last: 2,
+    });
+    node.receive({ payload: Array.from({ length: 20 }, (_, i) => stats(i, 2.3 + Math.cos(i) * 0.05)) });
+    await normal.next();
+    node.receive({ payload: stats(20, 9) });
+    const [msg] = await out.next();
+    const event = msg.payload as AnomalyEvent;
+    assert.deepEqual([event.asset, event.sensor, event.feature, event.value, event.ts], ['fan-2', 'vibration', 'max', 9, T0 + 210_000]);
+    assert.equal(msg.anomaly?.key, 'fan-2/vibration/max');
+  });
+
+  it('restores baselines after a redeploy from the node context', async () => {
+    const node = await load({ persistInterval: 0 });
+    await useConfiguredStore();
+    const normal = recorder('normal');
+    node.receive({ payload: steady(30) });
+    await normal.next();
+    await helper.setFlows(flow({ persistInterval: 0, name: 'redeployed' }), 'full');
+    const again = recorder('normal');
+    const out = recorder('events');
+    helper.getNode('a').receive({ payload: steady(1, 30)[0] });
+    const [msg] = await again.next();
+    assert.equal(msg.anomaly?.warmingUp, false, 'no warm-up after the redeploy');
+    helper.getNode('a').receive({ payload: { asset: 'pump-1', sensor: 'temp', value: 70, ts: T0 + 40_000 } });
+    await out.next();
+  });
+
+  it('forgets the baselines when the node is removed', async () => {
+    await load({ persistInterval: 0 });
+    await useConfiguredStore();
+    const normal = recorder('normal');
+    helper.getNode('a').receive({ payload: steady(30) });
+    await normal.next();
+    await helper.setFlows(flow().filter((n) => n.id !== 'a'), 'full');
+    await helper.setFlows(flow({ persistInterval: 0 }), 'full');
+    const again = recorder('normal');
+    helper.getNode('a').receive({ payload: steady(1, 30)[0] });
+    const [msg] = await again.next();
+    assert.equal(msg.anomaly?.warmingUp, true);
+  });
+
+  it('reports a bad single reading to a Catch node', async () => {
+    const node = await load();
+    const caught = recorder('caught');
+    node.receive({ payload: { asset: 'pump-1', sensor: 'temp', value: 'hot', ts: T0 } });
+    const [msg] = await caught.next();
+    assert.match(String(msg.error?.message), /value must be a number/);
+  });
+
+  it('keeps the good readings of a batch and reports the bad ones once', async () => {
+    const node = await load();
+    const caught = recorder('caught');
+    const normal = recorder('normal');
+    node.receive({ payload: [...steady(3), { asset: 'pump-1', value: 1, ts: T0 }, null] });
+    const [[passed], [error]] = await Promise.all([normal.next(), caught.next()]);
+    assert.equal((passed.payload as unknown[]).length, 3);
+    assert.match(String(error.error?.message), /2 of 5 items rejected; first at index 3: sensor must be a non-empty string/);
+    assert.deepEqual((error.anomaly?.rejected as { index: number }[]).map((r) => r.index), [3, 4]);
+    await settle();
+    assert.equal(caught.messages.length, 1);
+  });
+
+  it('shows warming up, then keys and firing counts in the status', async () => {
+    const node = await load();
+    const statuses: { fill?: string; shape?: string; text?: string }[] = [];
+    events(node).on('call:status', (call: { args: [{ fill?: string; shape?: string; text?: string }] }) => statuses.push(call.args[0]));
+    const normal = recorder('normal');
+    node.receive({ payload: steady(5) });
+    await normal.next();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    assert.deepEqual(statuses.at(-1), { fill: 'yellow', shape: 'ring', text: 'warming up · 1 keys' });
+    node.receive({ payload: [...steady(20, 5), { asset: 'pump-1', sensor: 'temp', value: 99, ts: T0 + 60_000 }] });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    assert.deepEqual(statuses.at(-1), { fill: 'green', shape: 'dot', text: '1 keys · 1 firing' });
+  });
+
+  it('refuses an invalid configuration with a red status and INVALID_CONFIG errors', async () => {
+    const node = await load({ rules: [{ match: 'x/*', options: '{"zThreshold": -1}' }] });
+    const caught = recorder('caught');
+    node.receive({ payload: steady(1)[0] });
+    const [msg] = await caught.next();
+    assert.match(String(msg.error?.message), /zThreshold/);
+  });
+});
