@@ -143,11 +143,11 @@ export class WindowEngine {
     return this.takeClosed();
   }
 
-  /** Drops the state of one key or of all, without emitting. */
+  /** Drops the state of one key or of all (then also the reusable accumulators), without emitting. */
   reset(key?: string): void {
     if (key === undefined) {
-      for (const state of this.keys.values()) this.releaseAll(state);
       this.keys.clear();
+      this.pool.length = 0;
       this.nextDeadline = Infinity;
       return;
     }
