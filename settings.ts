@@ -10,30 +10,12 @@
  *   NODE_RED_ADMIN_PASSWORD_HASH bcrypt hash of the editor password (node-red admin hash-pw)
  *   NODE_RED_LOG_LEVEL         fatal, error, warn, info, debug or trace (info)
  */
-import fs from 'node:fs';
 import path from 'node:path';
 
 const projectRoot = path.resolve(__dirname, '..');
-const packageName = 'node-red-contrib-predictive-maintenance';
 const userDir = path.resolve(process.env.NODE_RED_USER_DIR ?? path.join(projectRoot, '.node-red'));
 const adminUser = process.env.NODE_RED_ADMIN_USER ?? 'admin';
 const adminHash = process.env.NODE_RED_ADMIN_PASSWORD_HASH;
-
-/** Makes this checkout an installed module of the user directory, so its nodes and examples load as a user's would. */
-function linkPackageIntoUserDir(): void {
-  const modules = path.join(userDir, 'node_modules');
-  const link = path.join(modules, packageName);
-  fs.mkdirSync(modules, { recursive: true });
-  try {
-    if (fs.realpathSync(link) === projectRoot) return;
-    fs.rmSync(link, { recursive: true, force: true });
-  } catch {
-    // no link yet
-  }
-  fs.symlinkSync(projectRoot, link, 'dir');
-}
-
-linkPackageIntoUserDir();
 
 if (!adminHash) {
   console.warn(
@@ -51,6 +33,8 @@ const settings = {
   uiPort: Number(process.env.PORT ?? 1880),
   uiHost: process.env.HOST ?? (adminHash ? '0.0.0.0' : '127.0.0.1'),
   userDir,
+  // A directory holding a Node-RED module is loaded as that module: nodes, locales and examples.
+  nodesDir: [projectRoot],
   flowFile: 'flows.json',
   flowFilePretty: true,
   credentialSecret: process.env.NODE_RED_CREDENTIAL_SECRET,

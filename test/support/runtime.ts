@@ -1,12 +1,14 @@
 /**
- * An embedded Node-RED runtime (RED.init + RED.start) with this package's nodes, for
- * integration tests and benchmarks. One runtime per process: Node-RED is a singleton.
+ * An embedded Node-RED runtime (RED.init + RED.start) with this package loaded as a module
+ * (its nodes, locales and examples, as a user would have them), for integration tests and
+ * benchmarks. One runtime per process: Node-RED is a singleton.
  */
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import express from 'express';
 import type { Node, NodeMessageInFlow } from 'node-red';
 
 type RedApp = typeof import('node-red');
@@ -32,8 +34,11 @@ export interface EmbeddedRuntime {
   userDir: string;
   logs: LogEntry[];
   node(id: string): Node;
+  findNode(id: string): Node | undefined;
   /** Sends msg out of the node with this id, as if that node had sent it. */
   inject(id: string, msg: Record<string, unknown>): void;
+  /** Deploys a whole flow through the Admin HTTP API and waits until it has started. */
+  deploy(flow: FlowNode[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -45,7 +50,6 @@ export interface RuntimeOptions {
 }
 
 const projectRoot = path.resolve(__dirname, '..', '..', '..');
-export const distNodesDir = path.join(projectRoot, 'dist', 'nodes');
 const testNodesDir = path.join(projectRoot, 'dist', 'test', 'support', 'nodes');
 
 export const FLOW_TAB = 'tab1';
@@ -67,11 +71,12 @@ export async function startRuntime(flows: FlowNode[], options: RuntimeOptions = 
   fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
   const logs: LogEntry[] = [];
   const captureLevel = options.captureLevel ?? 30;
-  const server = http.createServer();
+  const app = express();
+  const server = http.createServer(app);
   RED.init(server, {
     userDir,
     flowFile: 'flows.json',
-    nodesDir: [distNodesDir, testNodesDir],
+    nodesDir: [projectRoot, testNodesDir],
     httpAdminRoot: '/admin',
     httpNodeRoot: '/api',
     uiPort: 0,
@@ -95,14 +100,16 @@ export async function startRuntime(flows: FlowNode[], options: RuntimeOptions = 
   } as never);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const started = new Promise<void>((resolve) => RED.events.once('flows:started', () => resolve()));
-  server.on('request', RED.httpAdmin);
-  server.on('request', RED.httpNode);
+  app.use('/admin', RED.httpAdmin);
+  app.use('/api', RED.httpNode);
   await RED.start();
   await started;
   const port = (server.address() as AddressInfo).port;
 
+  const findNode = (id: string): Node | undefined =>
+    (RED.nodes as unknown as { getNode(id: string): Node | null }).getNode(id) ?? undefined;
   const node = (id: string): Node => {
-    const found = (RED.nodes as unknown as { getNode(id: string): Node | null }).getNode(id);
+    const found = findNode(id);
     if (!found) throw new Error(`no node ${id} in the running flow`);
     return found;
   };
@@ -112,7 +119,18 @@ export async function startRuntime(flows: FlowNode[], options: RuntimeOptions = 
     userDir,
     logs,
     node,
+    findNode,
     inject: (id, msg) => node(id).send(msg as NodeMessageInFlow),
+    deploy: async (flow) => {
+      const started = new Promise<void>((resolve) => RED.events.once('flows:started', () => resolve()));
+      const response = await fetch(`http://127.0.0.1:${port}/admin/flows`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+        body: JSON.stringify(flow),
+      });
+      if (response.status !== 204) throw new Error(`deploy answered ${response.status}: ${await response.text()}`);
+      await started;
+    },
     stop: async () => {
       await RED.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
