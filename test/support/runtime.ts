@@ -9,9 +9,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
-import type { Node, NodeMessageInFlow } from 'node-red';
+import RED, { type Node, type NodeMessageInFlow } from 'node-red';
 
-type RedApp = typeof import('node-red');
+type RedApp = typeof RED;
 
 export interface FlowNode {
   id: string;
@@ -66,7 +66,6 @@ function isConfigNode(n: FlowNode): boolean {
 }
 
 export async function startRuntime(flows: FlowNode[], options: RuntimeOptions = {}): Promise<EmbeddedRuntime> {
-  const RED: RedApp = require('node-red');
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdm-red-'));
   fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
   const logs: LogEntry[] = [];
