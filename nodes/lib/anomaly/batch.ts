@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errors';
+import type { ErrorCode, Rejection } from '../errors';
 import { isRecord, validateReading, parseTopic, type Reading } from '../reading';
 import { isWindowStats, type WindowStats } from '../stats/types';
 import type { AnomalyDetector } from './detector';
@@ -86,7 +86,7 @@ function scoreReading(
   const r = checked.reading;
   const outcome = detector.process(r.asset, r.sensor, r.value, r.ts);
   if (!outcome.ok) {
-    const error = outcome.error as { code: ErrorCode; reason: string };
+    const error = outcome.error as Rejection;
     reject(result, index, error.code, error.reason);
     return;
   }
@@ -120,7 +120,7 @@ function scoreStats(
     }
     const outcome = detector.process(stats.asset, stats.sensor, value, stats.end, feature);
     if (!outcome.ok) {
-      const error = outcome.error as { code: ErrorCode; reason: string };
+      const error = outcome.error as Rejection;
       reject(result, index, error.code, error.reason);
       continue;
     }

@@ -1,8 +1,8 @@
 import { rejection, type Rejection } from '../errors';
 import { SensorRuleTable } from '../sensor-rules';
 import { systemClock, type Clock } from '../status';
-import { makeEvent, severityOf, type AlertState, type AnomalyEvent } from './events';
-import { FatigueState, stepFatigue } from './fatigue';
+import type { AlertState, AnomalyEvent } from './events';
+import { alertEvent, FatigueState, stepFatigue } from './fatigue';
 import { DETECTOR_COUNT, KeyModel, type KeyModelJSON } from './model';
 import { compileOptions, TYPE_DEFAULTS, validateConfig, type DetectorConfig, type SensorOptions } from './options';
 
@@ -86,10 +86,8 @@ export class AnomalyDetector {
     const state = stepFatigue(fatigue, score, this.now(), this.config.fatigue, severities);
     if (fatigue.firing !== wasFiring) this.firingCount += fatigue.firing ? 1 : -1;
     if (state !== undefined) {
-      const source = { asset, sensor, feature, ts, value };
-      out.event = state === 'firing'
-        ? makeEvent(source, score, severityOf(score, severities), model.detectorScores(this.scores, value, ts), model.expected())
-        : makeEvent(source, score, severityOf(fatigue.peakScore, severities), [], model.expected());
+      const detectors = state === 'firing' ? model.detectorScores(this.scores, value, ts) : [];
+      out.event = alertEvent(state, fatigue, { asset, sensor, feature, ts, value }, score, severities, detectors, model.expected());
     }
     model.learn(value, ts, !(this.config.excludeAnomalies && score >= severities.low));
     if (!st.warm && model.ready) {

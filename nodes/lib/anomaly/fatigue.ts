@@ -1,4 +1,7 @@
-import { severityRank, type AlertState, type SeverityThresholds } from './events';
+import {
+  makeEvent, severityOf, severityRank, type AlertState, type AnomalyEvent, type DetectorScore, type EventSource,
+  type ExpectedRange, type SeverityThresholds,
+} from './events';
 
 /**
  * Alert-fatigue controls for one key, independent of how the score was made:
@@ -72,4 +75,22 @@ export function stepFatigue(
   s.announced = true;
   if (rank > s.lastRank) s.lastRank = rank;
   return 'firing';
+}
+
+/**
+ * The event for a transition returned by stepFatigue: 'firing' carries the score's severity and
+ * the detectors, 'resolved' the episode's peak severity and no detectors.
+ */
+export function alertEvent<V>(
+  transition: AlertState,
+  s: FatigueState,
+  source: EventSource<V>,
+  score: number,
+  severities: SeverityThresholds,
+  detectors: DetectorScore[],
+  expected?: ExpectedRange,
+): AnomalyEvent<V> {
+  return transition === 'firing'
+    ? makeEvent(source, score, severityOf(score, severities), detectors, expected)
+    : makeEvent(source, score, severityOf(s.peakScore, severities), [], expected);
 }
