@@ -239,7 +239,7 @@ describe('anomaly-detect node', () => {
     assert.deepEqual(statuses.at(-1), { fill: 'green', shape: 'dot', text: '1 keys · 1 firing' });
   });
 
-  it('refuses an invalid configuration with a red status and INVALID_CONFIG errors', async () => {
+  it('with an invalid configuration every message fails to a Catch node with the reason', async () => {
     const node = await load({ rules: [{ match: 'x/*', options: '{"zThreshold": -1}' }] });
     const caught = recorder('caught');
     node.receive({ payload: steady(1)[0] });
