@@ -146,10 +146,10 @@ export class DataQualityChecker implements NormaliseHost {
     return this.hint;
   }
 
-  reading(reading: Reading): void {
+  reading(reading: Reading, stamped = false): void {
     const state = this.stateOf(reading.asset, reading.sensor);
     if (state === undefined) return this.refuseKey(reading);
-    const failure = checkReading(reading, state, this.config, this.arrival);
+    const failure = checkReading(reading, state, this.config, this.arrival, stamped);
     if (failure !== undefined) {
       this.record(state, false);
       this.rejected.push({ input: reading, error: failure });

@@ -15,8 +15,11 @@ export interface NormaliseHost {
   topicHint(): TopicHint | undefined;
   /** Arrival time of the message: the ts of readings that carry none. */
   readonly arrival: number;
-  /** A normalised reading, still to be checked; a canonical input item is passed as it is. */
-  reading(reading: Reading): void;
+  /**
+   * A normalised reading, still to be checked; a canonical input item is passed as it is.
+   * `stamped` tells that its ts is the arrival time because the source gave none.
+   */
+  reading(reading: Reading, stamped?: boolean): void;
   /** `asset`/`sensor` are given when known, so the rejection counts against that key. */
   reject(input: unknown, error: Rejection, asset?: string, sensor?: string): void;
 }
@@ -105,7 +108,7 @@ function bareNumber(value: number, host: NormaliseHost): boolean {
     host.reject(value, rejection('NON_FINITE', `value is ${value}`), hint.asset, hint.sensor);
     return true;
   }
-  host.reading({ asset: hint.asset, sensor: hint.sensor, value, ts: host.arrival });
+  host.reading({ asset: hint.asset, sensor: hint.sensor, value, ts: host.arrival }, true);
   return true;
 }
 
@@ -117,13 +120,15 @@ function singleReading(item: Fields, host: NormaliseHost): void {
   const value = item.value !== undefined ? item.value : item.reading;
   const invalid = valueProblem(value, 'value') ?? metaProblem(item);
   if (invalid !== undefined) return host.reject(item, invalid, asset, sensor);
-  const ts = timestampOf(item, host.arrival);
+  const rawTs = pick(item, TIME_FIELDS);
+  const stamped = rawTs === undefined;
+  const ts = stamped ? host.arrival : parseTimestamp(rawTs);
   if (Number.isNaN(ts)) return host.reject(item, badTimestamp(item), asset, sensor);
   const reading: Reading = { asset, sensor, value: value as number, ts };
   if (typeof item.unit === 'string') reading.unit = item.unit;
   const quality = sourceQuality(item);
   if (quality !== undefined) reading.quality = quality;
-  host.reading(reading);
+  host.reading(reading, stamped);
 }
 
 function multiSensor(item: Fields, host: NormaliseHost): boolean {
@@ -137,7 +142,9 @@ function multiSensor(item: Fields, host: NormaliseHost): boolean {
     host.reject(item, missingName('asset', 'asset, asset_id or device_id'));
     return true;
   }
-  const ts = timestampOf(item, host.arrival);
+  const rawTs = pick(item, TIME_FIELDS);
+  const stamped = rawTs === undefined;
+  const ts = stamped ? host.arrival : parseTimestamp(rawTs);
   const invalidMeta = metaProblem(item);
   const quality = sourceQuality(item);
   for (const sensor of sensors) {
@@ -148,7 +155,7 @@ function multiSensor(item: Fields, host: NormaliseHost): boolean {
     else {
       const reading: Reading = { asset, sensor, value, ts };
       if (quality !== undefined) reading.quality = quality;
-      host.reading(reading);
+      host.reading(reading, stamped);
     }
   }
   return true;
@@ -191,11 +198,6 @@ function sourceQuality(item: Fields): Quality | undefined {
   if (item.statusCode === undefined) return quality;
   const status = statusCodeQuality(item.statusCode) ?? 'bad';
   return quality === undefined ? status : worstQuality(quality, status);
-}
-
-function timestampOf(item: Fields, arrival: number): number {
-  const raw = pick(item, TIME_FIELDS);
-  return raw === undefined ? arrival : parseTimestamp(raw);
 }
 
 function badTimestamp(item: Fields): Rejection {

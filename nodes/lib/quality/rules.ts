@@ -48,10 +48,17 @@ export interface CheckPolicy {
  * quality, future and stale time, duplicate, range, rate of change, flatline. An accepted
  * reading is recorded in `state` and gets its quality set ('uncertain' when it looks stuck and
  * flatlines are only flagged); a rejected one is marked 'bad' and leaves the state as it was,
- * except that a rejected flatline keeps the run going.
+ * except that a rejected flatline keeps the run going. A reading `stamped` with its arrival time
+ * (the source sent no timestamp) is not checked for duplicates: its ts says nothing about the event.
  */
-export function checkReading(reading: Reading, state: KeyState, policy: CheckPolicy, now: number): Rejection | undefined {
-  const failure = firstFailure(reading, state, policy, now);
+export function checkReading(
+  reading: Reading,
+  state: KeyState,
+  policy: CheckPolicy,
+  now: number,
+  stamped = false,
+): Rejection | undefined {
+  const failure = firstFailure(reading, state, policy, now, stamped);
   if (failure !== undefined) {
     reading.quality = 'bad';
     return failure;
@@ -67,7 +74,7 @@ export function checkReading(reading: Reading, state: KeyState, policy: CheckPol
   return undefined;
 }
 
-function firstFailure(reading: Reading, state: KeyState, policy: CheckPolicy, now: number): Rejection | undefined {
+function firstFailure(reading: Reading, state: KeyState, policy: CheckPolicy, now: number, stamped: boolean): Rejection | undefined {
   const { value, ts } = reading;
   if (reading.quality === 'bad') return rejection('BAD_QUALITY', 'the source marks this reading bad');
   if (ts > now + policy.futureToleranceMs) {
@@ -76,7 +83,7 @@ function firstFailure(reading: Reading, state: KeyState, policy: CheckPolicy, no
   if (policy.maxAgeMs > 0 && ts < now - policy.maxAgeMs) {
     return rejection('STALE_TIMESTAMP', `ts is ${seconds(now - ts)} s old (limit ${seconds(policy.maxAgeMs)} s)`);
   }
-  if (policy.duplicates !== 'off' && state.isDuplicate(ts, value, policy.duplicates === 'ts+value')) {
+  if (policy.duplicates !== 'off' && !stamped && state.isDuplicate(ts, value, policy.duplicates === 'ts+value')) {
     return rejection('DUPLICATE', `${state.key} already has a reading at ts ${ts}`);
   }
   const rules = state.rules;

@@ -119,6 +119,13 @@ describe('rule checks', () => {
     assert.equal(off.check(1, T0), 'good');
   });
 
+  it('does not take readings without a source timestamp for duplicates of each other', () => {
+    const { checker } = harness();
+    assert.equal(checker.check([1, 2, 3], 'tank-1/level').accepted.length, 3);
+    assert.equal(checker.check({ asset_id: 'tank-1', sensor_id: 'level', value: 4 }).accepted.length, 1);
+    assert.equal(checker.check({ asset_id: 'tank-1', sensor_id: 'level', value: 4 }).accepted.length, 1);
+  });
+
   it('spots a duplicate among the last few readings even when it arrives out of order', () => {
     const { check } = harness();
     for (let i = 0; i < 5; i++) assert.equal(check(i, T0 - 10_000 + i * 1000), 'good');
