@@ -19,7 +19,9 @@ export type ErrorCode =
   | 'LATE'
   | 'KEY_LIMIT'
   | 'PAYLOAD_TOO_LARGE'
-  | 'INVALID_CONFIG';
+  | 'INVALID_CONFIG'
+  | 'DB_UNAVAILABLE'
+  | 'DB_ERROR';
 
 export interface PdmErrorOptions {
   retriable?: boolean;
