@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeContext, NodeDef, NodeMessage, NodeMessageInFlo
 import { detectPayload, type DetectionResult, type Emission } from './lib/anomaly/batch';
 import { settingsFromConfig, type AnomalyDetectConfig, type NodeSettings } from './lib/anomaly/config';
 import { AnomalyDetector } from './lib/anomaly/detector';
+import { MultivariateDetector } from './lib/anomaly/multivariate-detector';
 import { describeError, PdmError } from './lib/errors';
 import { compactCount, STATUS, ThrottledStatus } from './lib/status';
 
@@ -11,6 +12,9 @@ type Done = (err?: Error) => void;
 
 /** Context key under which the baselines of all keys are kept, as { [key]: state }. */
 const CONTEXT_KEY = 'anomalyBaselines';
+/** Context key of the multivariate models and learning baselines (a MultivariateStore), in the same store. */
+const MV_CONTEXT_KEY = 'anomalyMultivariate';
+const CONTEXT_KEYS = [CONTEXT_KEY, MV_CONTEXT_KEY];
 const STATUS_PERIOD_MS = 1000;
 const MAX_BATCH = 100_000;
 
@@ -19,9 +23,11 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     let settings: NodeSettings;
     let detector: AnomalyDetector;
+    let multivariate: MultivariateDetector | undefined;
     try {
       settings = settingsFromConfig(config);
       detector = new AnomalyDetector(settings.detector);
+      multivariate = settings.multivariate && new MultivariateDetector(settings.multivariate);
     } catch (err) {
       const reason = describeError(err);
       this.error(RED._('anomaly-detect.errors.config', { reason }));
@@ -29,30 +35,43 @@ export = function register(RED: NodeAPI): void {
       this.on('input', (_msg, _send, done) => done(new PdmError('INVALID_CONFIG', reason, { cause: err })));
       return;
     }
-    start(this, settings, detector);
+    start(this, settings, detector, multivariate);
   }
 
-  function start(node: Node, settings: NodeSettings, detector: AnomalyDetector): void {
+  function start(node: Node, settings: NodeSettings, detector: AnomalyDetector, multivariate: MultivariateDetector | undefined): void {
     const status = new ThrottledStatus((s) => node.status(s));
     const context: NodeContext = node.context();
     const { store } = settings;
     let saved: Record<string, unknown> = {};
     let bad = 0;
 
-    context.get(CONTEXT_KEY, store as string, (err: Error | undefined, value: unknown) => {
-      if (err) node.warn(RED._('anomaly-detect.errors.load', { reason: describeError(err) }));
-      else if (typeof value === 'object' && value !== null) {
+    // With several keys the runtime passes one value per key as separate arguments.
+    const loaded = (err: Error | undefined, value: unknown, models: unknown): void => {
+      if (err) {
+        node.warn(RED._('anomaly-detect.errors.load', { reason: describeError(err) }));
+        return;
+      }
+      if (typeof value === 'object' && value !== null) {
         saved = value as Record<string, unknown>;
         detector.restore(saved);
       }
-    });
+      multivariate?.restore(models);
+      if (multivariate && multivariate.discarded > 0) {
+        node.warn(RED._('anomaly-detect.errors.modelsDropped', { count: multivariate.discarded }));
+      }
+    };
+    context.get(CONTEXT_KEYS, store as string, loaded as unknown as (err: Error, values: unknown[]) => void);
 
     const save = (then?: () => void): void => {
-      if (detector.persist(saved) === 0) {
+      const changed = detector.persist(saved);
+      const models = multivariate?.persist();
+      if (changed === 0 && models === undefined) {
         then?.();
         return;
       }
-      context.set(CONTEXT_KEY, saved, store as string, (err?: Error) => {
+      const keys = models === undefined ? [CONTEXT_KEY] : CONTEXT_KEYS;
+      const values = models === undefined ? [saved] : [saved, models];
+      context.set(keys, values, store as string, (err?: Error) => {
         if (err) node.warn(RED._('anomaly-detect.errors.save', { reason: describeError(err) }));
         then?.();
       });
@@ -67,7 +86,7 @@ export = function register(RED: NodeAPI): void {
       if (settings.batchEvents && result.batch) {
         return { _msgid: RED.util.generateId(), payload: events.map((e) => e.event), anomaly: { events: events.map((e) => e.meta) } } as NodeMessage;
       }
-      if (!result.batch && events.length === 1) {
+      if (!result.batch && events.length === 1 && result.passed.length === 0) {
         const out = msg as NodeMessage & Record<string, unknown>;
         out.topic = events[0].meta.key;
         out.payload = events[0].event;
@@ -91,7 +110,7 @@ export = function register(RED: NodeAPI): void {
 
     const handle = (msg: NodeMessageInFlow, send: Send, done: Done): void => {
       const total = Array.isArray(msg.payload) ? msg.payload.length : 1;
-      const result = detectPayload(detector, msg.payload, msg.topic, { features: settings.features, maxBatch: MAX_BATCH });
+      const result = detectPayload(detector, msg.payload, msg.topic, { features: settings.features, maxBatch: MAX_BATCH, multivariate });
       const events = eventsOut(msg, result);
       const normal = normalOut(msg, result);
       if (events !== null || normal !== null) send([events, normal]);
@@ -124,8 +143,12 @@ export = function register(RED: NodeAPI): void {
       } else if (!detector.anyReady) {
         status.set(STATUS.connecting(RED._('anomaly-detect.status.warming', { keys: compactCount(keys) }) + badText));
       } else {
-        let text = RED._('anomaly-detect.status.running', { keys: compactCount(keys), firing: compactCount(detector.firingCount) });
+        const firing = detector.firingCount + (multivariate?.firingCount ?? 0);
+        let text = RED._('anomaly-detect.status.running', { keys: compactCount(keys), firing: compactCount(firing) });
         if (detector.warmingCount > 0) text += RED._('anomaly-detect.status.warmingSome', { count: compactCount(detector.warmingCount) });
+        if (multivariate && multivariate.learningCount > 0) {
+          text += RED._('anomaly-detect.status.learning', { count: compactCount(multivariate.learningCount) });
+        }
         status.set(STATUS.ok(text + badText));
       }
     };
@@ -146,7 +169,7 @@ export = function register(RED: NodeAPI): void {
       clearInterval(statusTimer);
       if (saveTimer) clearInterval(saveTimer);
       status.cancel();
-      if (removed) context.set(CONTEXT_KEY, undefined, store as string, () => done());
+      if (removed) context.set(CONTEXT_KEYS, [undefined, undefined], store as string, () => done());
       else save(done);
     });
   }

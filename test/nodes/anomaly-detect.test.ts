@@ -8,6 +8,7 @@ import type { Node, NodeAPI, NodeInitializer, NodeMessage } from 'node-red';
 import anomalyDetectNode from '../../nodes/anomaly-detect';
 import type { AnomalyEvent } from '../../nodes/lib/anomaly/events';
 import type { WindowStats } from '../../nodes/lib/stats/types';
+import { pumpReadings } from '../lib/anomaly/pump';
 
 const messages: unknown = JSON.parse(
   fs.readFileSync(path.join(__dirname, '..', '..', 'nodes', 'locales', 'en-US', 'anomaly-detect.json'), 'utf8'),
@@ -245,5 +246,55 @@ describe('anomaly-detect node', () => {
     node.receive({ payload: steady(1)[0] });
     const [msg] = await caught.next();
     assert.match(String(msg.error?.message), /zThreshold/);
+  });
+
+  describe('multivariate', () => {
+    const MV = { detectors: ['zscore'], mvEnabled: true, mvSensors: 'flow,pressure,current', mvTraining: 100, mvK: 2, mvN: 3, persistInterval: 0 };
+    const train = (node: Node): void => {
+      node.receive({ payload: Array.from({ length: 100 }, (_, i) => pumpReadings('pump-7', i, T0)).flat() });
+    };
+    const broken = (from: number): unknown[] => [from, from + 1, from + 2].flatMap((i) => pumpReadings('pump-7', i, T0, true));
+
+    it('fires an event for a broken relation between sensors that no single sensor shows', async () => {
+      const node = await load(MV);
+      const normal = recorder('normal');
+      const out = recorder('events');
+      train(node);
+      await normal.next();
+      node.receive({ payload: broken(100) });
+      const [msg] = await out.next();
+      const event = msg.payload as AnomalyEvent<Record<string, number>>;
+      assert.equal(msg.topic, 'pump-7/flow,pressure,current');
+      assert.deepEqual(msg.anomaly, { key: 'pump-7/flow,pressure,current', state: 'firing' });
+      assert.equal(event.sensor, 'flow,pressure,current');
+      assert.deepEqual(Object.keys(event.value), ['flow', 'pressure', 'current']);
+      assert.equal(event.detectors[0].name, 'q');
+      await settle();
+      assert.equal(out.messages.length, 1, 'no univariate event: each sensor stays in its range');
+    });
+
+    it('keeps the trained model across a redeploy', async () => {
+      const node = await load(MV);
+      await useConfiguredStore();
+      const normal = recorder('normal');
+      train(node);
+      await normal.next();
+      await helper.setFlows(flow({ ...MV, name: 'redeployed' }), 'full');
+      const out = recorder('events');
+      helper.getNode('a').receive({ payload: broken(100) });
+      const [msg] = await out.next();
+      assert.equal((msg.payload as AnomalyEvent).sensor, 'flow,pressure,current', 'scored at once, without relearning');
+    });
+
+    it('refuses a sensor list that is not a list of names, with the reason', async () => {
+      const node = await load({ ...MV, mvSensors: 'flow,press*' });
+      const caught = recorder('caught');
+      node.receive({ payload: pumpReadings('pump-7', 0, T0)[0] });
+      const [msg] = await caught.next();
+      assert.match(String(msg.error?.message), /multivariate: "press\*": name each sensor/);
+      const spy = helper.log() as unknown as { args: [{ level: number; msg: unknown }][]; ERROR: number };
+      const errors = spy.args.filter(([entry]) => entry.level === spy.ERROR).map(([entry]) => String(entry.msg));
+      assert.ok(errors.some((m) => m.startsWith('Invalid configuration: multivariate:')), 'logged on deploy');
+    });
   });
 });

@@ -3,9 +3,11 @@ import { isRecord, validateReading, parseTopic, type Reading } from '../reading'
 import { isWindowStats, type WindowStats } from '../stats/types';
 import type { AnomalyDetector } from './detector';
 import type { AnomalyEvent, AnomalyMeta } from './events';
+import type { MultivariateDetector } from './multivariate-detector';
 
 export interface Emission {
-  event: AnomalyEvent;
+  /** A multivariate event's value is the record of its sensors' values. */
+  event: AnomalyEvent<number | Record<string, number>>;
   meta: AnomalyMeta;
 }
 
@@ -40,12 +42,15 @@ export interface PayloadOptions {
   features: readonly string[];
   /** Largest batch accepted. */
   maxBatch: number;
+  /** Also assembles the readings into per-asset vectors and scores them. */
+  multivariate?: MultivariateDetector;
 }
 
 /**
  * Runs a msg.payload through the detector: a Reading, a Reading[], a bare number with
  * msg.topic "asset/sensor", a WindowStats or a WindowStats[]. Bad items are skipped and
- * listed; the good ones are scored.
+ * listed; the good ones are scored. Readings (not window statistics) also feed the multivariate
+ * detector when there is one; its events are added to the reading's.
  */
 export function detectPayload(
   detector: AnomalyDetector,
@@ -66,7 +71,7 @@ export function detectPayload(
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     if (isWindowStats(item)) scoreStats(detector, item, i, options.features, result);
-    else scoreReading(detector, item, i, key, result);
+    else scoreReading(detector, item, i, key, result, options.multivariate);
   }
   return result;
 }
@@ -77,6 +82,7 @@ function scoreReading(
   index: number,
   key: ReturnType<typeof parseTopic>,
   result: DetectionResult,
+  multivariate: MultivariateDetector | undefined,
 ): void {
   const checked = validateReading(item, key);
   if (!checked.ok) {
@@ -84,6 +90,7 @@ function scoreReading(
     return;
   }
   const r = checked.reading;
+  if (multivariate) scoreVector(multivariate, r, index, result);
   const outcome = detector.process(r.asset, r.sensor, r.value, r.ts);
   if (!outcome.ok) {
     const error = outcome.error as Rejection;
@@ -140,6 +147,12 @@ function scoreStats(
     result.passed.push(stats);
     result.scores.push(best);
   }
+}
+
+function scoreVector(multivariate: MultivariateDetector, reading: Reading, index: number, result: DetectionResult): void {
+  const outcome = multivariate.push(reading);
+  if (outcome.error) reject(result, index, outcome.error.code, outcome.error.reason);
+  else if (outcome.event && outcome.state) result.events.push({ event: outcome.event, meta: { key: outcome.key, state: outcome.state } });
 }
 
 function reject(result: DetectionResult, index: number, code: ErrorCode, reason: string): void {

@@ -1,4 +1,7 @@
 import { PdmError } from '../errors';
+import { list, num, optional, type Field } from './fields';
+import type { MultivariateConfig } from './multivariate-detector';
+import { multivariateFromConfig, type MultivariateFields } from './multivariate-config';
 import { isSensorType, type SensorRule } from '../sensor-rules';
 import { WINDOW_FEATURES } from '../stats/types';
 import {
@@ -6,10 +9,9 @@ import {
   type SensorOptions,
 } from './options';
 
-type Field = string | number | undefined;
 
 /** The anomaly-detect editor fields as saved in a flow (numbers may arrive as strings). */
-export interface AnomalyDetectConfig {
+export interface AnomalyDetectConfig extends MultivariateFields {
   detectors?: string[];
   window?: Field;
   warmUp?: Field;
@@ -53,25 +55,14 @@ export interface AnomalyDetectConfig {
 
 export interface NodeSettings {
   detector: DetectorConfig;
+  /** Absent when the multivariate detector is off. */
+  multivariate: MultivariateConfig | undefined;
   features: string[];
   passNormal: boolean;
   batchEvents: boolean;
   /** Context store name; undefined = the default store. */
   store: string | undefined;
   persistIntervalMs: number;
-}
-
-function num(value: Field, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  return Number(value);
-}
-
-function optional(value: Field): number | undefined {
-  return value === undefined || value === '' ? undefined : Number(value);
-}
-
-function list(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
 
 /** Editor fields → detector configuration; unset fields take the defaults, bad ones fail validation. */
@@ -106,27 +97,29 @@ export function settingsFromConfig(c: AnomalyDetectConfig): NodeSettings {
   }
   const persistS = num(c.persistInterval, 30);
   if (!(persistS >= 0)) throw new PdmError('INVALID_CONFIG', 'the save interval must be ≥ 0 seconds');
-  return {
-    detector: {
-      sensor,
-      rules: (c.rules ?? []).map(ruleFromRow),
-      mode: (c.mode || DEFAULT_CONFIG.mode) as BaselineMode,
-      excludeAnomalies: c.excludeAnomalies ?? DEFAULT_CONFIG.excludeAnomalies,
-      fatigue: {
-        k: num(c.k, f.k),
-        n: num(c.n, f.n),
-        clearRatio: num(c.clearRatio, f.clearRatio),
-        clearSamples: num(c.clearSamples, f.clearSamples),
-        cooldownMs: num(c.cooldown, f.cooldownMs / 1000) * 1000,
-      },
-      severities: {
-        low: num(c.sevLow, s.low),
-        medium: num(c.sevMedium, s.medium),
-        high: num(c.sevHigh, s.high),
-        critical: num(c.sevCritical, s.critical),
-      },
-      maxKeys: num(c.maxKeys, DEFAULT_CONFIG.maxKeys),
+  const detector: DetectorConfig = {
+    sensor,
+    rules: (c.rules ?? []).map(ruleFromRow),
+    mode: (c.mode || DEFAULT_CONFIG.mode) as BaselineMode,
+    excludeAnomalies: c.excludeAnomalies ?? DEFAULT_CONFIG.excludeAnomalies,
+    fatigue: {
+      k: num(c.k, f.k),
+      n: num(c.n, f.n),
+      clearRatio: num(c.clearRatio, f.clearRatio),
+      clearSamples: num(c.clearSamples, f.clearSamples),
+      cooldownMs: num(c.cooldown, f.cooldownMs / 1000) * 1000,
     },
+    severities: {
+      low: num(c.sevLow, s.low),
+      medium: num(c.sevMedium, s.medium),
+      high: num(c.sevHigh, s.high),
+      critical: num(c.sevCritical, s.critical),
+    },
+    maxKeys: num(c.maxKeys, DEFAULT_CONFIG.maxKeys),
+  };
+  return {
+    detector,
+    multivariate: multivariateFromConfig(c, detector),
     features,
     passNormal: c.passNormal ?? false,
     batchEvents: c.batchEvents ?? false,

@@ -2,7 +2,7 @@ import { rejection, type Rejection } from '../errors';
 import { SensorRuleTable } from '../sensor-rules';
 import { systemClock, type Clock } from '../status';
 import type { AlertState, AnomalyEvent } from './events';
-import { alertEvent, FatigueState, stepFatigue } from './fatigue';
+import { AlertStage, FatigueState } from './fatigue';
 import { DETECTOR_COUNT, KeyModel, type KeyModelJSON } from './model';
 import { compileOptions, TYPE_DEFAULTS, validateConfig, type DetectorConfig, type SensorOptions } from './options';
 
@@ -45,16 +45,22 @@ export class AnomalyDetector {
   private readonly outcome: Outcome = {
     ok: true, key: '', score: 0, warmingUp: false, firing: false, state: undefined, event: undefined, error: undefined,
   };
+  private readonly alerts: AlertStage;
   private dirty: KeyState[] = [];
   /** Stored key states not seen yet since the restore; each is applied when its key first appears. */
   private pending: Record<string, unknown> = {};
-  firingCount = 0;
   warmingCount = 0;
   keyLimitHits = 0;
 
-  constructor(readonly config: DetectorConfig, private readonly now: Clock = systemClock) {
+  constructor(readonly config: DetectorConfig, now: Clock = systemClock) {
     validateConfig(config);
+    this.alerts = new AlertStage(config.fatigue, config.severities, now);
     this.table = new SensorRuleTable(config.sensor, config.rules, TYPE_DEFAULTS, config.maxKeys);
+  }
+
+  /** Keys in a firing episode. */
+  get firingCount(): number {
+    return this.alerts.firingCount;
   }
 
   get keyCount(): number {
@@ -80,16 +86,13 @@ export class AnomalyDetector {
     }
     const model = st.model;
     const fatigue = st.fatigue;
-    const { severities } = this.config;
     const score = model.score(value, ts, this.scores);
-    const wasFiring = fatigue.firing;
-    const state = stepFatigue(fatigue, score, this.now(), this.config.fatigue, severities);
-    if (fatigue.firing !== wasFiring) this.firingCount += fatigue.firing ? 1 : -1;
+    const state = this.alerts.step(fatigue, score);
     if (state !== undefined) {
       const detectors = state === 'firing' ? model.detectorScores(this.scores, value, ts) : [];
-      out.event = alertEvent(state, fatigue, { asset, sensor, feature, ts, value }, score, severities, detectors, model.expected());
+      out.event = this.alerts.event(state, fatigue, { asset, sensor, feature, ts, value }, score, detectors, model.expected());
     }
-    model.learn(value, ts, !(this.config.excludeAnomalies && score >= severities.low));
+    model.learn(value, ts, !(this.config.excludeAnomalies && score >= this.config.severities.low));
     if (!st.warm && model.ready) {
       st.warm = true;
       this.warmingCount--;

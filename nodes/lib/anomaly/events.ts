@@ -61,6 +61,8 @@ export interface AnomalyEvent<V = number> {
   /** Detectors at or over their threshold (empty for 'resolved'). */
   detectors: DetectorScore[];
   expected?: ExpectedRange;
+  /** Multivariate events: configured sensors the model leaves out (they drifted during training). */
+  excluded?: string[];
 }
 
 /** msg.anomaly of an event. */

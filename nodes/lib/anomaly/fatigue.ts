@@ -94,3 +94,35 @@ export function alertEvent<V>(
     ? makeEvent(source, score, severityOf(score, severities), detectors, expected)
     : makeEvent(source, score, severityOf(s.peakScore, severities), [], expected);
 }
+
+/**
+ * The fatigue stage as every scorer uses it: steps a key's FatigueState with the injected clock,
+ * keeps the count of firing keys, and builds the event of a transition.
+ */
+export class AlertStage {
+  firingCount = 0;
+
+  constructor(
+    readonly options: FatigueOptions,
+    readonly severities: SeverityThresholds,
+    private readonly now: () => number,
+  ) {}
+
+  step(s: FatigueState, score: number): AlertState | undefined {
+    const wasFiring = s.firing;
+    const transition = stepFatigue(s, score, this.now(), this.options, this.severities);
+    if (s.firing !== wasFiring) this.firingCount += s.firing ? 1 : -1;
+    return transition;
+  }
+
+  event<V>(
+    transition: AlertState,
+    s: FatigueState,
+    source: EventSource<V>,
+    score: number,
+    detectors: DetectorScore[],
+    expected?: ExpectedRange,
+  ): AnomalyEvent<V> {
+    return alertEvent(transition, s, source, score, this.severities, detectors, expected);
+  }
+}

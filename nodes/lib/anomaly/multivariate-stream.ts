@@ -1,91 +1,88 @@
 import { PdmError } from '../errors';
-import { PcaModel, resolveModelOptions, Smoother, type PcaModelJSON, type PcaModelOptions, type Statistic } from './multivariate';
+import { stationaryColumns } from './multivariate-drift';
+import { Smoother, type SmootherJSON } from './smoother';
+import { PcaModel, resolveModelOptions, type PcaModelJSON, type PcaModelOptions, type Statistic } from './multivariate';
 
 /**
- * One asset's multivariate monitor: learns a baseline from its first `trainingSize` vectors,
- * then scores each vector, smooths T² and Q, and turns the score into an alarm with k-of-n
- * persistence and hysteresis.
+ * One asset's multivariate scorer: learns a baseline from its first `trainingSize` vectors, fits
+ * the PCA model once (the baseline is frozen after training), then scores each vector with
+ * smoothed T² and Q. Turning scores into alerts is left to the shared fatigue stage.
  */
 export interface MultivariateStreamOptions extends PcaModelOptions {
   /** Sensor names, fixing the order of every vector. */
   sensors: string[];
   /** Vectors gathered into the baseline before the model is fitted. */
   trainingSize: number;
-  /** Raise the alarm when at least k of the last n scores exceed 1. Default 1 of 1. */
-  persistence?: { k: number; n: number };
-  /** Hysteresis: a raised alarm clears only once the score is below this (≤ 1) and persistence no longer holds. */
-  clearBelow?: number;
+  /**
+   * Leave out of the model the sensors whose drift across the training vectors (see
+   * multivariate-drift.ts) exceeds this; absent = every sensor is kept.
+   */
+  driftThreshold?: number;
   /** How many sensors to name as the main contributors. */
   topContributors?: number;
 }
 
-export type MultivariateState = 'learning' | 'normal' | 'anomaly';
-
 export interface Contributor {
   sensor: string;
-  contribution: number;
+  /** The sensor's part of the statistic divided by the statistic (T² terms can be negative). */
+  share: number;
 }
 
+/** What one vector gave. The stream reuses this object: read it before the next update. */
 export interface MultivariateResult {
   ts: number;
-  state: MultivariateState;
+  learning: boolean;
   /** Vectors in the baseline so far (equals trainingSize once fitted). */
   learned: number;
   /** max(T²/T²lim, Q/Qlim) of the smoothed statistics; NaN while learning. */
   score: number;
-  t2: number;
-  q: number;
-  t2Limit: number;
-  qLimit: number;
+  /** Smoothed T² / its limit, and Q / its limit. */
+  t2Ratio: number;
+  qRatio: number;
   /** The statistic that sets the score. */
   statistic: Statistic | undefined;
-  /** Sensors that contribute most to that statistic for this vector, largest first. */
-  contributors: Contributor[];
-  /** The alarm rose on this vector. */
-  onset: boolean;
-  /** The alarm cleared on this vector. */
-  cleared: boolean;
 }
 
 export interface MultivariateStreamJSON {
   model?: PcaModelJSON;
   baseline: number[][];
+  /** Running state of the T² and Q smoothers, so a restored stream scores exactly as before. */
+  smoothers?: [SmootherJSON, SmootherJSON];
 }
 
 export class MultivariateStream {
-  private readonly options: MultivariateStreamOptions;
+  readonly sensors: readonly string[];
+  private readonly trainingSize: number;
+  private readonly driftThreshold: number | undefined;
+  private readonly top: number;
   private readonly modelOptions: Required<PcaModelOptions>;
   private fitted: PcaModel | undefined;
+  /** Vector index of each model sensor. */
+  private columns: number[] = [];
+  private projected = new Float64Array(0);
   private baseline: number[][] = [];
   private readonly t2Smoother: Smoother;
   private readonly qSmoother: Smoother;
-  private readonly exceeded: Uint8Array;
-  private exceededNext = 0;
-  private exceededCount = 0;
-  private alarm = false;
-  private readonly k: number;
-  private readonly clearBelow: number;
+  private readonly result: MultivariateResult = {
+    ts: 0, learning: true, learned: 0, score: NaN, t2Ratio: NaN, qRatio: NaN, statistic: undefined,
+  };
 
   constructor(options: MultivariateStreamOptions, state?: MultivariateStreamJSON) {
-    const { sensors, trainingSize, persistence = { k: 1, n: 1 }, clearBelow = 1, topContributors = 3, ...model } = options;
-    const resolved = resolveModelOptions(model);
+    const { sensors, trainingSize, driftThreshold, topContributors = 3, ...model } = options;
+    this.modelOptions = resolveModelOptions(model);
     if (sensors.length === 0 || new Set(sensors).size !== sensors.length) {
       throw new PdmError('INVALID_CONFIG', 'sensors must be a non-empty list of distinct names');
     }
     if (!(Number.isInteger(trainingSize) && trainingSize > sensors.length)) {
       throw new PdmError('INVALID_CONFIG', `trainingSize must be a whole number above the number of sensors (${sensors.length})`);
     }
-    if (!(Number.isInteger(persistence.n) && Number.isInteger(persistence.k) && persistence.k >= 1 && persistence.k <= persistence.n)) {
-      throw new PdmError('INVALID_CONFIG', 'persistence needs whole numbers 1 ≤ k ≤ n');
-    }
-    if (!(clearBelow > 0 && clearBelow <= 1)) throw new PdmError('INVALID_CONFIG', 'clearBelow must be in (0, 1]');
-    this.options = { sensors: sensors.slice(), trainingSize, persistence, clearBelow, topContributors, ...resolved };
-    this.modelOptions = resolved;
-    this.k = persistence.k;
-    this.clearBelow = clearBelow;
-    this.exceeded = new Uint8Array(persistence.n);
-    this.t2Smoother = new Smoother(resolved.smoothing);
-    this.qSmoother = new Smoother(resolved.smoothing);
+    if (driftThreshold !== undefined && !(driftThreshold > 0)) throw new PdmError('INVALID_CONFIG', 'driftThreshold must be > 0');
+    this.sensors = sensors.slice();
+    this.trainingSize = trainingSize;
+    this.driftThreshold = driftThreshold;
+    this.top = topContributors;
+    this.t2Smoother = new Smoother(this.modelOptions.smoothing);
+    this.qSmoother = new Smoother(this.modelOptions.smoothing);
     if (state) this.restore(state);
   }
 
@@ -93,131 +90,111 @@ export class MultivariateStream {
     return this.fitted;
   }
 
-  get alarmed(): boolean {
-    return this.alarm;
+  /** Configured sensors that the fitted model leaves out (drifting during training). */
+  get excluded(): string[] {
+    if (!this.fitted) return [];
+    const kept = this.fitted.sensors;
+    return this.sensors.filter((s) => !kept.includes(s));
   }
 
   update(ts: number, values: ArrayLike<number>): MultivariateResult {
-    const d = this.options.sensors.length;
+    const d = this.sensors.length;
     if (values.length !== d) throw new PdmError('INVALID_PAYLOAD', `vector has ${values.length} values, expected ${d}`);
     for (let j = 0; j < d; j++) {
-      if (!Number.isFinite(values[j])) throw new PdmError('NON_FINITE', `${this.options.sensors[j]} is ${values[j]}`);
+      if (!Number.isFinite(values[j])) throw new PdmError('NON_FINITE', `${this.sensors[j]} is ${values[j]}`);
     }
+    const out = this.result;
+    out.ts = ts;
     const model = this.fitted;
-    if (!model) return this.learn(ts, values);
-    const raw = model.score(values);
-    const t2 = this.t2Smoother.push(raw.t2);
-    const q = this.qSmoother.push(raw.q);
-    const t2Ratio = t2 / model.t2Limit;
-    const qRatio = q / model.qLimit;
-    const score = Math.max(t2Ratio, qRatio);
-    const statistic: Statistic = qRatio > t2Ratio ? 'q' : 't2';
-    const contributions = statistic === raw.statistic ? raw.contributions : model.contributionsOf(values, statistic);
-    const { onset, cleared } = this.advanceAlarm(score);
-    return {
-      ts,
-      state: this.alarm ? 'anomaly' : 'normal',
-      learned: model.trainingSize,
-      score,
-      t2,
-      q,
-      t2Limit: model.t2Limit,
-      qLimit: model.qLimit,
-      statistic,
-      contributors: this.topContributors(contributions),
-      onset,
-      cleared,
-    };
+    if (!model) {
+      this.learn(values);
+      out.learning = true;
+      out.learned = this.fitted ? this.trainingSize : this.baseline.length;
+      out.score = NaN;
+      out.t2Ratio = NaN;
+      out.qRatio = NaN;
+      out.statistic = undefined;
+      return out;
+    }
+    const raw = model.score(this.project(values));
+    out.t2Ratio = this.t2Smoother.push(raw.t2) / model.t2Limit;
+    out.qRatio = this.qSmoother.push(raw.q) / model.qLimit;
+    out.statistic = out.qRatio > out.t2Ratio ? 'q' : 't2';
+    out.score = out.statistic === 'q' ? out.qRatio : out.t2Ratio;
+    out.learning = false;
+    out.learned = model.trainingSize;
+    return out;
   }
 
-  /** Forgets the model and the baseline; the next vectors start a new baseline. */
-  relearn(): void {
-    this.fitted = undefined;
-    this.baseline = [];
-    this.resetRunning();
+  /** The sensors that contribute most to a statistic for this vector, largest first. */
+  contributors(values: ArrayLike<number>, statistic: Statistic): Contributor[] {
+    const model = this.fitted;
+    if (!model) return [];
+    const c = model.contributionsOf(this.project(values), statistic);
+    let total = 0;
+    for (let j = 0; j < c.length; j++) total += c[j];
+    const n = Math.min(this.top, c.length);
+    const order = Array.from(c.keys()).sort((a, b) => c[b] - c[a]);
+    return order.slice(0, n).map((j) => ({ sensor: model.sensors[j], share: total > 0 ? c[j] / total : 0 }));
   }
 
   toJSON(): MultivariateStreamJSON {
-    return this.fitted ? { model: this.fitted.toJSON(), baseline: [] } : { baseline: this.baseline.map((v) => v.slice()) };
+    if (!this.fitted) return { baseline: this.baseline.map((v) => v.slice()) };
+    return { model: this.fitted.toJSON(), baseline: [], smoothers: [this.t2Smoother.toJSON(), this.qSmoother.toJSON()] };
+  }
+
+  private project(values: ArrayLike<number>): ArrayLike<number> {
+    if (this.columns.length === this.sensors.length) return values;
+    for (let i = 0; i < this.columns.length; i++) this.projected[i] = values[this.columns[i]];
+    return this.projected;
   }
 
   private restore(state: MultivariateStreamJSON): void {
     if (state.model) {
       const model = PcaModel.fromJSON(state.model);
-      if (model.sensors.join('\u0000') !== this.options.sensors.join('\u0000')) {
+      if (!model.sensors.every((s) => this.sensors.includes(s))) {
         throw new PdmError('INVALID_CONFIG', 'stored model was trained on other sensors');
       }
-      this.fitted = model;
+      this.use(model, []);
+      if (Array.isArray(state.smoothers)) {
+        this.t2Smoother.restore(state.smoothers[0]);
+        this.qSmoother.restore(state.smoothers[1]);
+      }
       return;
     }
     if (!Array.isArray(state.baseline)) throw new PdmError('INVALID_CONFIG', 'stored baseline is invalid');
-    for (const v of state.baseline.slice(0, this.options.trainingSize)) this.learn(NaN, v);
+    for (const v of state.baseline.slice(0, this.trainingSize)) {
+      if (!Array.isArray(v) || v.length !== this.sensors.length || !v.every(Number.isFinite)) {
+        throw new PdmError('INVALID_CONFIG', 'stored baseline is invalid');
+      }
+      this.learn(v as number[]);
+    }
   }
 
-  private learn(ts: number, values: ArrayLike<number>): MultivariateResult {
+  private learn(values: ArrayLike<number>): void {
     this.baseline.push(Array.from(values));
-    if (this.baseline.length >= this.options.trainingSize) {
-      const model = PcaModel.fit(this.options.sensors, this.baseline, this.modelOptions);
-      this.resetRunning();
-      this.primeSmoothers(model);
-      this.fitted = model;
-      this.baseline = [];
-    }
-    return {
-      ts,
-      state: 'learning',
-      learned: this.fitted ? this.fitted.trainingSize : this.baseline.length,
-      score: NaN,
-      t2: NaN,
-      q: NaN,
-      t2Limit: this.fitted ? this.fitted.t2Limit : NaN,
-      qLimit: this.fitted ? this.fitted.qLimit : NaN,
-      statistic: undefined,
-      contributors: [],
-      onset: false,
-      cleared: false,
-    };
+    if (this.baseline.length < this.trainingSize) return;
+    const d = this.sensors.length;
+    const kept = this.driftThreshold === undefined
+      ? this.sensors.map((_, j) => j)
+      : stationaryColumns(this.baseline, d, this.driftThreshold);
+    const rows = kept.length === d ? this.baseline : this.baseline.map((v) => kept.map((j) => v[j]));
+    const model = PcaModel.fit(kept.map((j) => this.sensors[j]), rows, this.modelOptions);
+    this.use(model, rows);
+    this.baseline = [];
   }
 
   /** The smoothing window continues from the end of the baseline instead of starting empty. */
-  private primeSmoothers(model: PcaModel): void {
-    const window = this.modelOptions.smoothing.window;
-    for (const v of this.baseline.slice(-window)) {
+  private use(model: PcaModel, rows: number[][]): void {
+    this.fitted = model;
+    this.columns = model.sensors.map((s) => this.sensors.indexOf(s));
+    this.projected = new Float64Array(this.columns.length);
+    this.t2Smoother.reset();
+    this.qSmoother.reset();
+    for (const v of rows.slice(-this.modelOptions.smoothing.window)) {
       const { t2, q } = model.score(v);
       this.t2Smoother.push(t2);
       this.qSmoother.push(q);
     }
-  }
-
-  private advanceAlarm(score: number): { onset: boolean; cleared: boolean } {
-    const over = score > 1 ? 1 : 0;
-    this.exceededCount += over - this.exceeded[this.exceededNext];
-    this.exceeded[this.exceededNext] = over;
-    this.exceededNext = (this.exceededNext + 1) % this.exceeded.length;
-    const persistent = this.exceededCount >= this.k;
-    if (!this.alarm && persistent) {
-      this.alarm = true;
-      return { onset: true, cleared: false };
-    }
-    if (this.alarm && !persistent && score < this.clearBelow) {
-      this.alarm = false;
-      return { onset: false, cleared: true };
-    }
-    return { onset: false, cleared: false };
-  }
-
-  private topContributors(contributions: Float64Array): Contributor[] {
-    const n = Math.min(this.options.topContributors ?? 3, contributions.length);
-    const order = Array.from(contributions.keys()).sort((a, b) => contributions[b] - contributions[a]);
-    return order.slice(0, n).map((j) => ({ sensor: this.options.sensors[j], contribution: contributions[j] }));
-  }
-
-  private resetRunning(): void {
-    this.t2Smoother.reset();
-    this.qSmoother.reset();
-    this.exceeded.fill(0);
-    this.exceededNext = 0;
-    this.exceededCount = 0;
-    this.alarm = false;
   }
 }

@@ -1,5 +1,8 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { PdmError } from '../errors';
+import { Smoother, type SmoothingOptions } from './smoother';
+
+export { Smoother, type SmoothingOptions };
 
 /**
  * Hotelling T² and Q (squared prediction error) over a PCA model of a baseline.
@@ -11,12 +14,6 @@ import { PdmError } from '../errors';
  * own (optionally smoothed) statistics times a margin, so score = max(T²/T²lim, Q/Qlim) is 1 at
  * the limit.
  */
-
-export interface SmoothingOptions {
-  /** 'mean': rolling mean over `window` vectors; 'ewma': exponential, alpha = 2/(window+1). */
-  kind: 'none' | 'mean' | 'ewma';
-  window: number;
-}
 
 export interface PcaModelOptions {
   /** Share of the standardised variance the kept components must explain, in (0, 1]. */
@@ -321,45 +318,6 @@ export function quantile(values: number[], p: number): number {
   const lo = Math.floor(pos);
   const hi = Math.min(sorted.length - 1, lo + 1);
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
-
-/** Rolling mean or EWMA of a stream of numbers, constant memory. */
-export class Smoother {
-  private readonly ring: Float64Array;
-  private next = 0;
-  private filled = 0;
-  private sum = 0;
-  private ewma = NaN;
-  private readonly alpha: number;
-
-  constructor(private readonly options: SmoothingOptions) {
-    this.ring = new Float64Array(options.kind === 'mean' ? options.window : 0);
-    this.alpha = 2 / (options.window + 1);
-  }
-
-  push(value: number): number {
-    switch (this.options.kind) {
-      case 'none':
-        return value;
-      case 'ewma':
-        this.ewma = Number.isNaN(this.ewma) ? value : this.ewma + this.alpha * (value - this.ewma);
-        return this.ewma;
-      case 'mean':
-        if (this.filled === this.ring.length) this.sum -= this.ring[this.next];
-        else this.filled++;
-        this.ring[this.next] = value;
-        this.sum += value;
-        this.next = (this.next + 1) % this.ring.length;
-        return this.sum / this.filled;
-    }
-  }
-
-  reset(): void {
-    this.next = 0;
-    this.filled = 0;
-    this.sum = 0;
-    this.ewma = NaN;
-  }
 }
 
 function checkModelJSON(input: unknown): PcaModelJSON {

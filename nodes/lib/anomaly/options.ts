@@ -141,17 +141,21 @@ export function validateConfig(c: DetectorConfig): void {
   validateSensorOptions(c.sensor, 'defaults');
   for (const rule of c.rules) validateSensorOptions({ ...c.sensor, ...rule.options }, `rule "${rule.match}"`);
   if (c.mode !== 'learn' && c.mode !== 'freeze') invalid(`mode must be 'learn' or 'freeze'`);
-  const f = c.fatigue;
-  integer('fatigue n', f.n, 1, 32);
-  integer('fatigue k', f.k, 1, f.n);
-  positive('clearRatio', f.clearRatio, 1);
-  integer('clearSamples', f.clearSamples, 1, 1_000_000);
-  if (typeof f.cooldownMs !== 'number' || !(f.cooldownMs >= 0)) invalid('cooldown must be ≥ 0');
+  validateFatigue(c.fatigue);
   const s = c.severities;
   if (!(s.low > 0 && s.low <= s.medium && s.medium <= s.high && s.high <= s.critical && Number.isFinite(s.critical))) {
     invalid('severity thresholds must be positive and ascending (low ≤ medium ≤ high ≤ critical)');
   }
   integer('maxKeys', c.maxKeys, 1, 100_000_000);
+}
+
+/** Fatigue options of any scorer; `where` prefixes the names in the message. */
+export function validateFatigue(f: FatigueOptions, where = ''): void {
+  integer(`${where}fatigue n`, f.n, 1, 32);
+  integer(`${where}fatigue k`, f.k, 1, f.n);
+  positive(`${where}clearRatio`, f.clearRatio, 1);
+  integer('clearSamples', f.clearSamples, 1, 1_000_000);
+  if (typeof f.cooldownMs !== 'number' || !(f.cooldownMs >= 0)) invalid('cooldown must be ≥ 0');
 }
 
 /** Per-key options in the form the hot path reads: detector flags as bits. */

@@ -4,6 +4,7 @@ import { PdmError } from '../../../nodes/lib/errors';
 import { PcaModel, Smoother } from '../../../nodes/lib/anomaly/multivariate';
 import { MultivariateStream } from '../../../nodes/lib/anomaly/multivariate-stream';
 import { VectorAligner } from '../../../nodes/lib/anomaly/multivariate-align';
+import { stationaryColumns, trainingDrift } from '../../../nodes/lib/anomaly/multivariate-drift';
 
 const SENSORS = ['a', 'b', 'c', 'd', 'e'];
 
@@ -141,19 +142,35 @@ describe('Smoother', () => {
 describe('MultivariateStream', () => {
   const base = { sensors: SENSORS, trainingSize: 500, limitQuantile: 1 };
 
-  it('learns, then scores, names contributors and persists its state', () => {
+  it('learns, then scores and names contributors', () => {
     const stream = new MultivariateStream(base);
     const rows = plant(6)(501);
-    rows.slice(0, 499).forEach((v, i) => assert.equal(stream.update(i, v).state, 'learning'));
+    rows.slice(0, 499).forEach((v, i) => assert.equal(stream.update(i, v).learning, true));
     const last = stream.update(499, rows[499]);
-    assert.equal(last.state, 'learning');
+    assert.equal(last.learning, true);
     assert.equal(last.learned, 500);
     assert.ok(stream.model);
     const scored = stream.update(500, rows[500]);
-    assert.ok(scored.state === 'normal' && Number.isFinite(scored.score));
-    assert.equal(scored.contributors.length, 3);
-    const restored = new MultivariateStream(base, JSON.parse(JSON.stringify(stream.toJSON())));
-    assert.equal(restored.update(501, rows[0]).score, stream.update(501, rows[0]).score);
+    assert.ok(!scored.learning && Number.isFinite(scored.score));
+    assert.equal(scored.score, Math.max(scored.t2Ratio, scored.qRatio));
+    const broken = rows[500].slice();
+    broken[0] += 10;
+    broken[1] -= 3;
+    const result = stream.update(501, broken);
+    assert.equal(result.statistic, 'q');
+    const top = stream.contributors(broken, 'q');
+    assert.equal(top.length, 3);
+    assert.deepEqual(top.slice(0, 2).map((c) => c.sensor).sort(), ['a', 'b']);
+    assert.ok(top[0].share > 0 && top[0].share <= 1);
+  });
+
+  it('restores a fitted stream with its smoothing state: identical scores afterwards', () => {
+    const options = { ...base, smoothing: { kind: 'mean' as const, window: 4 } };
+    const stream = new MultivariateStream(options);
+    const rows = plant(6)(560);
+    rows.slice(0, 520).forEach((v, i) => stream.update(i, v));
+    const restored = new MultivariateStream(options, JSON.parse(JSON.stringify(stream.toJSON())));
+    for (const [i, v] of rows.slice(520).entries()) assert.equal(restored.update(i, v).score, stream.update(i, v).score);
   });
 
   it('resumes learning from a stored partial baseline', () => {
@@ -164,19 +181,17 @@ describe('MultivariateStream', () => {
     assert.equal(second.update(300, rows[300]).learned, 301);
   });
 
-  it('raises after k of n exceedances and clears with hysteresis', () => {
-    const stream = new MultivariateStream({ ...base, persistence: { k: 2, n: 3 }, clearBelow: 0.5 });
-    plant(8)(500).forEach((v, i) => stream.update(i, v));
-    const normal = plant(9)(1)[0];
-    const broken = normal.slice();
-    broken[0] += 10;
-    broken[1] -= 3;
-    const states = [broken, normal, broken, broken, normal, normal, normal].map((v, i) => stream.update(1000 + i, v));
-    assert.deepEqual(states.map((s) => s.state), ['normal', 'normal', 'anomaly', 'anomaly', 'anomaly', 'normal', 'normal']);
-    assert.equal(states[2].onset, true);
-    assert.equal(states[5].cleared, true);
-    assert.equal(states[2].statistic, 'q');
-    assert.deepEqual(states[2].contributors.slice(0, 2).map((c) => c.sensor).sort(), ['a', 'b']);
+  it('leaves out a sensor that drifts during training, from the training part alone', () => {
+    const rows = plant(10)(500).map((v, i) => [...v, 20 + i * 0.05 + Math.sin(i) * 0.1]);
+    const stream = new MultivariateStream({ ...base, sensors: [...SENSORS, 'warming'], driftThreshold: 3 });
+    rows.forEach((v, i) => stream.update(i, v));
+    assert.deepEqual(stream.excluded, ['warming']);
+    assert.deepEqual(stream.model?.sensors, SENSORS);
+    const later = plant(11)(1)[0];
+    assert.ok(stream.update(600, [...later, 90]).score < 5, 'the drifting sensor no longer sets the score');
+    const kept = new MultivariateStream({ ...base, sensors: [...SENSORS, 'warming'] });
+    rows.forEach((v, i) => kept.update(i, v));
+    assert.deepEqual(kept.excluded, []);
   });
 
   it('rejects vectors of the wrong size or with non-finite values', () => {
@@ -184,6 +199,17 @@ describe('MultivariateStream', () => {
     assert.throws(() => stream.update(0, [1, 2]), (e: unknown) => e instanceof PdmError && e.code === 'INVALID_PAYLOAD');
     assert.throws(() => stream.update(0, [1, 2, 3, 4, Infinity]), (e: unknown) => e instanceof PdmError && e.code === 'NON_FINITE');
     assert.throws(() => new MultivariateStream({ ...base, trainingSize: 5 }), PdmError);
+  });
+});
+
+describe('trainingDrift', () => {
+  it('is the change of the fitted line in residual standard deviations', () => {
+    const rows = Array.from({ length: 101 }, (_, i) => [i * 0.1 + (i % 2 === 0 ? 1 : -1)]);
+    // line from 0 to 10 with residuals ±1 (σ ≈ 1): about 10
+    assert.ok(Math.abs(trainingDrift(rows, 0) - 10) < 0.3, String(trainingDrift(rows, 0)));
+    assert.equal(trainingDrift([[1], [1], [1]], 0), 0);
+    assert.deepEqual(stationaryColumns(rows.map((r, i) => [r[0], i % 2]), 2, 3), [1]);
+    assert.deepEqual(stationaryColumns(rows, 1, 3), [0], 'the least drifting sensor always stays');
   });
 });
 
