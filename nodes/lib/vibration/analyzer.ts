@@ -1,0 +1,148 @@
+import { rejection, type Rejection } from '../errors';
+import { assess } from './diagnosis';
+import { EnvelopeAnalyzer, strongestBand } from './envelope';
+import { previousPowerOfTwo } from './fft';
+import type { Peak } from './peaks';
+import { PeakFinder } from './peaks';
+import type { SpectrumView } from './spectrum-view';
+import { firstBadSample, TimeStatsCalculator } from './time-stats';
+import {
+  STANDARD_GRAVITY, type AnalyzerOptions, type Diagnosis, type VibrationFeatures, type Waveform,
+} from './types';
+import { WelchWorkspace } from './welch';
+
+/** Everything one waveform yields. The spectra are views on reused buffers: valid until the next analyse call. */
+export interface Analysis {
+  features: VibrationFeatures;
+  diagnosis: Diagnosis;
+  spectrum: SpectrumView;
+  envelope: SpectrumView;
+}
+
+export type AnalysisOutcome = { ok: true; analysis: Analysis } | { ok: false; error: Rejection };
+
+/** Smallest Welch segment, and the averages the 'auto' segment size aims for. */
+export const MIN_SEGMENT = 256;
+const AUTO_AVERAGES = 4;
+/** The envelope band (auto mode) starts above the running-speed harmonics and is at least this wide. */
+const AUTO_BAND_MIN_HZ = 500;
+const AUTO_BAND_MIN_WIDTH_HZ = 1000;
+export const MAX_RPM = 100_000;
+
+/**
+ * The vibration analysis of one accelerometer waveform: time statistics, Welch spectrum,
+ * velocity RMS, running-speed orders, envelope spectrum at the bearing defect frequencies,
+ * band RMS values and a diagnosis. Buffers are kept per segment size and reused.
+ */
+export class VibrationAnalyzer {
+  private readonly stats = new TimeStatsCalculator();
+  private readonly welch = new Map<number, WelchWorkspace>();
+  private readonly envelopes = new EnvelopeAnalyzer();
+  private readonly finder = new PeakFinder();
+
+  constructor(readonly options: AnalyzerOptions) {}
+
+  analyze(w: Waveform): AnalysisOutcome {
+    const problem = this.check(w);
+    if (problem) return { ok: false, error: problem };
+    const n = w.samples.length;
+    const fs = w.sampleRate;
+    const runningHz = w.rpm / 60;
+    const o = this.options;
+    const time = this.stats.compute(w.samples, fs);
+    const welch = this.workspace(this.segmentSizeFor(n));
+    const spectrum = welch.run(w.samples, time.mean, fs);
+    const toMs2 = w.unit === 'g' ? STANDARD_GRAVITY : 1;
+    const velocityRms = velocityRmsOf(spectrum, o.velocityBand[0], o.velocityBand[1], toMs2);
+
+    const m = o.multipliers;
+    const highestTone = Math.max(m.bpfi, 2 * m.bsf, m.bpfo) * runningHz;
+    const [lowHz, highHz] = o.envelopeBand === 'auto'
+      ? strongestBand(spectrum, fs, Math.max(AUTO_BAND_MIN_HZ, 20 * runningHz), Math.min(Math.max(AUTO_BAND_MIN_WIDTH_HZ, 6 * highestTone), 0.4 * (fs / 2)))
+      : o.envelopeBand;
+    const envelope = this.envelopes.run(welch, fs, lowHz, Math.min(highHz, fs / 2), 3.5 * highestTone + runningHz);
+
+    const a = assess({
+      spectrum, envelope, runningHz, multipliers: m, velocityRms, machineClass: o.machineClass,
+      toMetresPerSecond2: toMs2, orderTolerance: o.orderTolerance, defectTolerance: o.defectTolerance,
+    }, this.finder);
+
+    const end = w.start + (n / fs) * 1000;
+    const features: VibrationFeatures = {
+      asset: w.asset, sensor: w.sensor, start: w.start, end, unit: w.unit, ...time,
+      sampleRate: fs, rpm: w.rpm, velocityRms,
+      order1x: amplitudeOf(a.orders[0]), order2x: amplitudeOf(a.orders[1]), order3x: amplitudeOf(a.orders[2]),
+      bpfo: amplitudeOf(a.defects.bpfo), bpfi: amplitudeOf(a.defects.bpfi), bsf: amplitudeOf(a.defects.bsf),
+      bsf2x: amplitudeOf(a.defects.bsf2x), ftf: amplitudeOf(a.defects.ftf),
+    };
+    for (const band of o.bands) features[`band_${band.name}`] = Math.sqrt(spectrum.bandMeanSquare(band.lowHz, band.highHz));
+    const diagnosis: Diagnosis = {
+      asset: w.asset, sensor: w.sensor, start: w.start, end, fault: a.fault, zone: a.zone, machineClass: o.machineClass,
+      velocityRms, runningSpeedHz: runningHz,
+      defectHz: { bpfo: m.bpfo * runningHz, bpfi: m.bpfi * runningHz, bsf: m.bsf * runningHz, ftf: m.ftf * runningHz },
+      envelopeBand: { lowHz, highHz }, findings: a.findings, checked: a.checked,
+    };
+    return { ok: true, analysis: { features, diagnosis, spectrum, envelope } };
+  }
+
+  /** The Welch segment length used for n samples. */
+  segmentSizeFor(n: number): number {
+    const configured = this.options.segmentSize;
+    const limit = previousPowerOfTwo(n);
+    if (configured === 'auto') return Math.max(MIN_SEGMENT, Math.min(limit, previousPowerOfTwo((2 * n) / (AUTO_AVERAGES + 1))));
+    return Math.min(configured, limit);
+  }
+
+  private check(w: Waveform): Rejection | undefined {
+    const n = w.samples.length;
+    if (n === 0) return rejection('INVALID_PAYLOAD', 'the waveform is empty');
+    if (n > this.options.maxSamples) {
+      return rejection('PAYLOAD_TOO_LARGE', `the waveform has ${n} samples, more than the limit of ${this.options.maxSamples}`);
+    }
+    if (!(Number.isFinite(w.sampleRate) && w.sampleRate > 0)) return rejection('OUT_OF_RANGE', `sample rate ${w.sampleRate} Hz is not a positive number`);
+    if (!(Number.isFinite(w.rpm) && w.rpm > 0 && w.rpm <= MAX_RPM)) {
+      return rejection('OUT_OF_RANGE', `running speed ${w.rpm} rpm is outside (0, ${MAX_RPM}]`);
+    }
+    const runningHz = w.rpm / 60;
+    if (runningHz >= w.sampleRate / 2) {
+      return rejection('OUT_OF_RANGE', `running speed ${runningHz.toFixed(1)} Hz is above the Nyquist frequency ${w.sampleRate / 2} Hz`);
+    }
+    const revolutionSamples = (w.sampleRate * 60) / w.rpm;
+    if (n < revolutionSamples) {
+      return rejection('OUT_OF_RANGE', `the waveform (${n} samples) is shorter than one revolution (${Math.ceil(revolutionSamples)} samples)`);
+    }
+    if (n < MIN_SEGMENT) return rejection('OUT_OF_RANGE', `the waveform has ${n} samples; at least ${MIN_SEGMENT} are needed`);
+    const bad = firstBadSample(w.samples);
+    if (bad >= 0) {
+      const value = w.samples[bad];
+      return typeof value === 'number'
+        ? rejection('NON_FINITE', `sample ${bad} is ${value}`)
+        : rejection('NOT_A_NUMBER', `sample ${bad} is not a number`);
+    }
+    return undefined;
+  }
+
+  private workspace(size: number): WelchWorkspace {
+    let ws = this.welch.get(size);
+    if (!ws) {
+      ws = new WelchWorkspace(size);
+      this.welch.set(size, ws);
+    }
+    return ws;
+  }
+}
+
+/** RMS velocity (mm/s) in [lowHz, highHz] from an acceleration spectrum, integrated bin by bin (÷ 2πf). */
+export function velocityRmsOf(spectrum: SpectrumView, lowHz: number, highHz: number, toMetresPerSecond2: number): number {
+  const [from, to] = spectrum.binRange(lowHz, highHz);
+  let total = 0;
+  for (let k = Math.max(1, from); k <= to; k++) {
+    const omega = 2 * Math.PI * k * spectrum.binHz;
+    total += spectrum.power[k] / (omega * omega);
+  }
+  return Math.sqrt(total * spectrum.meanSquareFactor) * toMetresPerSecond2 * 1000;
+}
+
+function amplitudeOf(peak: Peak | undefined): number {
+  return peak ? peak.amplitude : 0;
+}

@@ -1,0 +1,119 @@
+/**
+ * Time-domain statistics of a waveform in two passes over the samples, with no per-sample
+ * allocation. Quantiles come from a histogram over [min, max], so they are exact to within
+ * (max − min) / HISTOGRAM_BINS.
+ */
+export const HISTOGRAM_BINS = 4096;
+
+export interface TimeStats {
+  count: number;
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+  range: number;
+  rms: number;
+  peak: number;
+  peakToPeak: number;
+  crestFactor: number;
+  skewness: number;
+  kurtosis: number;
+  median: number;
+  p05: number;
+  p95: number;
+  /** Least-squares trend in units per second. */
+  slope: number;
+  rateOfChange: number;
+  first: number;
+  last: number;
+}
+
+/** Index of the first sample that is not a finite number, or −1. */
+export function firstBadSample(samples: ArrayLike<number>): number {
+  for (let i = 0; i < samples.length; i++) {
+    const v = samples[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) return i;
+  }
+  return -1;
+}
+
+export class TimeStatsCalculator {
+  private readonly histogram = new Uint32Array(HISTOGRAM_BINS);
+
+  /** Statistics of finite samples (check them with firstBadSample first); at least 2 samples. */
+  compute(x: ArrayLike<number>, sampleRate: number): TimeStats {
+    const n = x.length;
+    let sum = 0;
+    let sumSq = 0;
+    let sumIx = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const v = x[i];
+      sum += v;
+      sumSq += v * v;
+      sumIx += i * v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    const mean = sum / n;
+    const histogram = this.histogram;
+    histogram.fill(0);
+    const range = max - min;
+    const scale = range > 0 ? (HISTOGRAM_BINS - 1) / range : 0;
+    let m2 = 0;
+    let m3 = 0;
+    let m4 = 0;
+    for (let i = 0; i < n; i++) {
+      const v = x[i];
+      const d = v - mean;
+      const d2 = d * d;
+      m2 += d2;
+      m3 += d2 * d;
+      m4 += d2 * d2;
+      histogram[((v - min) * scale) | 0]++;
+    }
+    m2 /= n;
+    m3 /= n;
+    m4 /= n;
+    const rms = Math.sqrt(sumSq / n);
+    const peak = Math.max(Math.abs(min), Math.abs(max));
+    const meanIndex = (n - 1) / 2;
+    const indexVariance = (n * (n * n - 1)) / 12;
+    const durationS = (n - 1) / sampleRate;
+    return {
+      count: n,
+      mean,
+      std: Math.sqrt((m2 * n) / (n - 1)),
+      min,
+      max,
+      range,
+      rms,
+      peak,
+      peakToPeak: range,
+      crestFactor: rms > 0 ? peak / rms : 0,
+      skewness: m2 > 0 ? m3 / Math.pow(m2, 1.5) : 0,
+      kurtosis: m2 > 0 ? m4 / (m2 * m2) : 0,
+      median: this.quantile(0.5, n, min, range),
+      p05: this.quantile(0.05, n, min, range),
+      p95: this.quantile(0.95, n, min, range),
+      slope: ((sumIx - meanIndex * sum) / indexVariance) * sampleRate,
+      rateOfChange: durationS > 0 ? (x[n - 1] - x[0]) / durationS : 0,
+      first: x[0],
+      last: x[n - 1],
+    };
+  }
+
+  private quantile(q: number, n: number, min: number, range: number): number {
+    if (range === 0) return min;
+    const target = q * (n - 1);
+    const width = range / (HISTOGRAM_BINS - 1);
+    let below = 0;
+    for (let b = 0; b < HISTOGRAM_BINS; b++) {
+      const inBin = this.histogram[b];
+      if (below + inBin > target) return Math.min(min + range, min + (b + (target - below + 0.5) / inBin) * width);
+      below += inBin;
+    }
+    return min + range;
+  }
+}
