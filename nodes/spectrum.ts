@@ -1,0 +1,100 @@
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { describeError, PdmError } from './lib/errors';
+import { compactCount, STATUS, ThrottledStatus } from './lib/status';
+import { VibrationAnalyzer, type Analysis } from './lib/vibration/analyzer';
+import { chartPoints } from './lib/vibration/chart';
+import { settingsFromConfig, type SpectrumConfig, type SpectrumSettings } from './lib/vibration/config';
+import { waveformFromMessage, type WaveformMessage } from './lib/vibration/input';
+
+type SpectrumDef = NodeDef & SpectrumConfig;
+type Send = (msg: Array<NodeMessage | null>) => void;
+type Done = (err?: Error) => void;
+
+export = function register(RED: NodeAPI): void {
+  function SpectrumNode(this: Node, config: SpectrumDef): void {
+    RED.nodes.createNode(this, config);
+    let settings: SpectrumSettings;
+    try {
+      settings = settingsFromConfig(config);
+    } catch (err) {
+      const reason = describeError(err);
+      this.error(RED._('spectrum.errors.config', { reason }));
+      this.status(STATUS.error(RED._('spectrum.status.config')));
+      this.on('input', (_msg, _send, done) => done(new PdmError('INVALID_CONFIG', reason, { cause: err })));
+      return;
+    }
+    start(this, settings);
+  }
+
+  function start(node: Node, settings: SpectrumSettings): void {
+    const status = new ThrottledStatus((s) => node.status(s));
+    const analyzer = new VibrationAnalyzer(settings.analyzer);
+    let analysed = 0;
+    let rejected = 0;
+    status.force(STATUS.idle(RED._('spectrum.status.idle')));
+
+    const rejectedText = (): string => (rejected > 0 ? RED._('spectrum.status.rejected', { count: compactCount(rejected) }) : '');
+
+    const reject = (code: PdmError['code'], reason: string, done: Done): void => {
+      rejected++;
+      status.set(STATUS.error(RED._('spectrum.status.failed', { code }) + rejectedText()));
+      done(new PdmError(code, reason));
+    };
+
+    /** Three sends of one message each: Node-RED clones every message of a send but the first. */
+    const emit = (msg: NodeMessageInFlow, analysis: Analysis, send: Send): void => {
+      const { features, diagnosis } = analysis;
+      const topic = `${features.asset}/${features.sensor}`;
+      const out = msg as NodeMessage & Record<string, unknown>;
+      out.payload = features;
+      out.topic = topic;
+      out.vibration = {
+        segmentSize: analysis.spectrum.fftSize,
+        binHz: analysis.spectrum.binHz,
+        envelopeBand: diagnosis.envelopeBand,
+      };
+      send([out, null, null]);
+      send([null, { _msgid: RED.util.generateId(), topic, payload: diagnosis } as NodeMessage, null]);
+      if (settings.chart === 'off') return;
+      const view = settings.chart === 'envelope' ? analysis.envelope : analysis.spectrum;
+      const maxHz = settings.chart === 'envelope' ? 4 * diagnosis.defectHz.bpfi : Infinity;
+      const chart = { _msgid: RED.util.generateId(), topic, payload: chartPoints(view, maxHz), action: 'replace' };
+      send([null, null, chart as NodeMessage]);
+    };
+
+    const handle = (msg: NodeMessageInFlow, send: Send, done: Done): void => {
+      const read = waveformFromMessage(msg as WaveformMessage, settings, Date.now);
+      if (!read.ok) {
+        reject(read.error.code, read.error.reason, done);
+        return;
+      }
+      const outcome = analyzer.analyze(read.waveform);
+      if (!outcome.ok) {
+        reject(outcome.error.code, outcome.error.reason, done);
+        return;
+      }
+      analysed++;
+      const { diagnosis } = outcome.analysis;
+      emit(msg, outcome.analysis, send);
+      status.set(STATUS.ok(RED._('spectrum.status.running', {
+        count: compactCount(analysed), fault: diagnosis.fault, zone: diagnosis.zone,
+      }) + rejectedText()));
+      done();
+    };
+
+    node.on('input', (msg, send, done) => {
+      try {
+        handle(msg, send as Send, done);
+      } catch (err) {
+        done(err instanceof Error ? err : new Error(describeError(err)));
+      }
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      status.cancel();
+      done();
+    });
+  }
+
+  RED.nodes.registerType('spectrum', SpectrumNode);
+};
