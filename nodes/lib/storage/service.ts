@@ -191,3 +191,11 @@ function raceTimeout(work: Promise<unknown>, ms: number): Promise<void> {
     }),
   ]).finally(() => clearTimeout(timer));
 }
+
+/** What a timescale-db config node offers its users (timescale-write, timescale-query). */
+export interface StorageProvider {
+  /** Absent when the config node's settings were invalid. */
+  storage?: StorageService;
+  /** Folder for this package's files under the Node-RED user directory (spill queues). */
+  dataRoot: string;
+}
