@@ -21,7 +21,9 @@ export class EnvelopeAnalyzer {
     const from = Math.max(1, Math.ceil(lowHz / binHz));
     const to = Math.min(n / 2 - 1, Math.floor(highHz / binHz));
     const width = Math.max(1, to - from + 1);
-    const m = Math.min(n, Math.max(16, nextPowerOfTwo(Math.max(2 * width, 2 * Math.ceil(maxEnvelopeHz / binHz) + 2))));
+    // The complex band signal needs `width` bins; the envelope lines up to maxEnvelopeHz need
+    // twice their bin count. Envelope content above that folds back, which only lifts the floor.
+    const m = Math.min(n, Math.max(16, nextPowerOfTwo(Math.max(width, 2 * Math.ceil(maxEnvelopeHz / binHz) + 2))));
     const ws = this.workspace(n, m);
     ws.run(welch, from, to, binHz);
     return ws.spectrum;

@@ -1,0 +1,148 @@
+/**
+ * spectrum throughput: 1 s accelerometer waveforms at 12.8 kHz and 25.6 kHz, as plain calls on
+ * the analysis core and through the node inside an embedded Node-RED runtime
+ * (inject → spectrum → test sinks on all three outputs).
+ *
+ *   node dist/test/bench/spectrum-throughput.js [seconds=3]
+ *
+ * Prints figures only; nothing is asserted. Goal: ≥ 2,000 waveforms/s.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { generateWaveform } from '../../nodes/lib/sim/waveform';
+import { VibrationAnalyzer } from '../../nodes/lib/vibration/analyzer';
+import { settingsFromConfig, type SpectrumConfig } from '../../nodes/lib/vibration/config';
+import { onTab, startRuntime, type EmbeddedRuntime, type FlowNode } from '../support/runtime';
+
+const projectRoot = path.resolve(__dirname, '..', '..', '..');
+const RATES = [12_800, 25_600];
+const DISTINCT = 16;
+const REPEATS = 3;
+
+function waveforms(sampleRate: number): Float32Array[] {
+  return Array.from({ length: DISTINCT }, (_, i) => Float32Array.from(generateWaveform({
+    sampleRate, samples: sampleRate, rpm: 1500 + 60 * i, fault: i % 2 === 0 ? 'outer-race' : 'normal', damage: 0.4, seed: i + 1, snrDb: 10,
+  }).samples));
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function coreRate(config: SpectrumConfig, sampleRate: number, payloads: Float32Array[], seconds: number): number {
+  const analyzer = new VibrationAnalyzer(settingsFromConfig(config).analyzer);
+  const run = (count: number): void => {
+    for (let i = 0; i < count; i++) {
+      const outcome = analyzer.analyze({
+        samples: payloads[i % payloads.length], sampleRate, rpm: 1500 + 60 * (i % payloads.length), unit: 'g', asset: 'a', sensor: 's', start: 0,
+      });
+      if (!outcome.ok) throw new Error(outcome.error.reason);
+    }
+  };
+  run(50);
+  let count = 0;
+  const started = performance.now();
+  while (performance.now() - started < seconds * 1000) {
+    run(20);
+    count += 20;
+  }
+  return count / ((performance.now() - started) / 1000);
+}
+
+/**
+ * The package's node list in package.json names the nodes the runtime loads; until spectrum is
+ * on it, a directory holding links to the compiled node makes the runtime load it anyway.
+ */
+function extraNodesDir(): string | undefined {
+  const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { 'node-red'?: { nodes?: Record<string, string> } };
+  if (pkg['node-red']?.nodes?.spectrum) return undefined;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdm-spectrum-'));
+  const built = path.join(projectRoot, 'dist', 'nodes');
+  for (const name of ['spectrum.js', 'spectrum.html', 'icons', 'locales']) fs.symlinkSync(path.join(built, name), path.join(dir, name));
+  return dir;
+}
+
+function flow(config: SpectrumConfig): FlowNode[] {
+  return onTab([
+    { id: 'src', type: 'inject', name: 'source', repeat: '', once: false, wires: [['sp']], x: 100, y: 100 },
+    { id: 'sp', type: 'spectrum', ...config, wires: [['features'], ['diagnosis'], ['chart']], x: 300, y: 100 },
+    { id: 'features', type: 'test-sink', wires: [], x: 500, y: 60 },
+    { id: 'diagnosis', type: 'test-sink', wires: [], x: 500, y: 100 },
+    { id: 'chart', type: 'test-sink', wires: [], x: 500, y: 140 },
+  ]);
+}
+
+async function runtimeRate(runtime: EmbeddedRuntime, sampleRate: number, payloads: Float32Array[], seconds: number): Promise<number> {
+  let completed = 0;
+  let failed = 0;
+  runtime.RED.hooks.add('onComplete.spectrumBench', (event: { node: { id: string }; error?: unknown }) => {
+    if (event.node.id !== 'sp') return;
+    completed++;
+    if (event.error) failed++;
+  });
+  const source = runtime.node('src');
+  const inFlight = 8;
+  let sent = 0;
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    const pump = (): void => {
+      while (sent - completed < inFlight && performance.now() - started < seconds * 1000) {
+        const i = sent++ % payloads.length;
+        source.send({ payload: payloads[i], sampleRate, rpm: 1500 + 60 * i, asset: 'a', sensor: 's' } as never);
+      }
+      if (completed >= sent && performance.now() - started >= seconds * 1000) resolve();
+      else setImmediate(pump);
+    };
+    pump();
+  });
+  runtime.RED.hooks.remove('onComplete.spectrumBench');
+  if (failed > 0) throw new Error(`${failed} waveforms failed: ${JSON.stringify(runtime.logs.slice(-3))}`);
+  return completed / ((performance.now() - started) / 1000);
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(process.argv[2] ?? 3);
+  const cases: Array<{ name: string; config: SpectrumConfig }> = [
+    { name: 'features + diagnosis', config: {} },
+    { name: '+ chart output', config: { chart: 'spectrum' } },
+  ];
+  const nodesDir = extraNodesDir();
+  const testNodes = path.join(projectRoot, 'dist', 'test', 'support', 'nodes');
+  const runtime = await startRuntime(flow({}), nodesDir ? { settings: { nodesDir: [projectRoot, testNodes, nodesDir] } } : {});
+  console.log(`spectrum throughput, 1 s waveforms (Float32Array), segment auto, median of ${REPEATS} runs of ${seconds} s; ${os.cpus().length} cores, Node ${process.version}`);
+  try {
+    for (const sampleRate of RATES) {
+      const payloads = waveforms(sampleRate);
+      for (const c of cases) {
+        const core: number[] = [];
+        const inRuntime: number[] = [];
+        for (let r = 0; r < REPEATS; r++) {
+          core.push(coreRate(c.config, sampleRate, payloads, seconds));
+          await runtime.deploy(flow(c.config));
+          inRuntime.push(await runtimeRate(runtime, sampleRate, payloads, seconds));
+        }
+        const segment = new VibrationAnalyzer(settingsFromConfig(c.config).analyzer).segmentSizeFor(sampleRate);
+        console.log(
+          `  ${(sampleRate / 1000).toFixed(1)} kHz (segment ${segment}) ${c.name.padEnd(22)}` +
+            ` core ${fmt(median(core)).padStart(6)} waveforms/s (${fmt((median(core) * sampleRate) / 1e6)} M samples/s)` +
+            `   runtime ${fmt(median(inRuntime)).padStart(6)} waveforms/s   (runs: core ${core.map(fmt).join(', ')}; runtime ${inRuntime.map(fmt).join(', ')})`,
+        );
+      }
+    }
+  } finally {
+    await runtime.stop();
+    if (nodesDir) fs.rmSync(nodesDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
