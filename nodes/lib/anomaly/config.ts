@@ -3,12 +3,13 @@ import { list, num, optional, type Field } from './fields';
 import type { MultivariateConfig } from './multivariate-detector';
 import { multivariateFromConfig, type MultivariateFields } from './multivariate-config';
 import { isSensorType, type SensorRule } from '../sensor-rules';
-import { WINDOW_FEATURES } from '../stats/types';
 import {
   DEFAULT_CONFIG, DEFAULT_SENSOR_OPTIONS, type BaselineMode, type DetectorConfig, type DetectorName,
   type SensorOptions,
 } from './options';
 
+/** A feature is any numeric field of a feature record, named plainly. */
+const FEATURE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The anomaly-detect editor fields as saved in a flow (numbers may arrive as strings). */
 export interface AnomalyDetectConfig extends MultivariateFields {
@@ -90,9 +91,10 @@ export function settingsFromConfig(c: AnomalyDetectConfig): NodeSettings {
   const f = DEFAULT_CONFIG.fatigue;
   const s = DEFAULT_CONFIG.severities;
   const features = c.features === undefined ? ['mean'] : list(c.features);
+  // Any numeric field of a feature record: window-stats' statistics, spectrum's vibration features...
   for (const feature of features) {
-    if (!(WINDOW_FEATURES as readonly string[]).includes(feature)) {
-      throw new PdmError('INVALID_CONFIG', `unknown window feature "${feature}"`);
+    if (!FEATURE_NAME.test(feature)) {
+      throw new PdmError('INVALID_CONFIG', `"${feature}" is not a feature name (letters, digits and _ only)`);
     }
   }
   const persistS = num(c.persistInterval, 30);

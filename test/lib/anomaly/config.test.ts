@@ -40,8 +40,10 @@ describe('anomaly-detect editor settings', () => {
     assert.throws(() => settingsFromConfig({ rules: [{ match: 'x', type: 'steam', options: '' }] }), isConfigError);
   });
 
-  it('refuses an unknown window feature and a negative save interval', () => {
-    assert.throws(() => settingsFromConfig({ features: 'mean,avg' }), isConfigError);
+  it('accepts any feature name, such as spectrum features, and refuses malformed names and a negative save interval', () => {
+    assert.deepEqual(settingsFromConfig({ features: 'mean, velocityRms,band_high' }).features, ['mean', 'velocityRms', 'band_high']);
+    assert.throws(() => settingsFromConfig({ features: 'mean,a-b' }), isConfigError);
+    assert.throws(() => settingsFromConfig({ features: 'payload.x' }), isConfigError);
     assert.throws(() => settingsFromConfig({ persistInterval: -1 }), isConfigError);
   });
 });
