@@ -9,13 +9,51 @@
  *   NODE_RED_ADMIN_USER        editor login name (admin)
  *   NODE_RED_ADMIN_PASSWORD_HASH bcrypt hash of the editor password (node-red admin hash-pw)
  *   NODE_RED_LOG_LEVEL         fatal, error, warn, info, debug or trace (info)
+ *   MQTT_URL                   the plant's MQTT broker; unset: an embedded broker on
+ *   MQTT_EMBEDDED_PORT         127.0.0.1 at this port (1884)
+ *
+ * A user directory without flows starts with flows/plant-monitoring.json.
  */
+import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 
 const projectRoot = path.resolve(__dirname, '..');
 const userDir = path.resolve(process.env.NODE_RED_USER_DIR ?? path.join(projectRoot, '.node-red'));
 const adminUser = process.env.NODE_RED_ADMIN_USER ?? 'admin';
 const adminHash = process.env.NODE_RED_ADMIN_PASSWORD_HASH;
+
+function seedFlows(): void {
+  const flowFile = path.join(userDir, 'flows.json');
+  if (fs.existsSync(flowFile)) return;
+  fs.mkdirSync(userDir, { recursive: true });
+  fs.copyFileSync(path.join(projectRoot, 'flows', 'plant-monitoring.json'), flowFile);
+}
+
+/** Flows name their broker as ${MQTT_HOST}:${MQTT_PORT}; without MQTT_URL an in-process aedes broker serves them. */
+function configureMqtt(): void {
+  const configured = process.env.MQTT_URL;
+  if (configured) {
+    const url = new URL(configured);
+    process.env.MQTT_HOST ??= url.hostname;
+    process.env.MQTT_PORT ??= url.port || '1883';
+    return;
+  }
+  const port = Number(process.env.MQTT_EMBEDDED_PORT ?? 1884);
+  process.env.MQTT_HOST ??= '127.0.0.1';
+  process.env.MQTT_PORT ??= String(port);
+  import('aedes')
+    .then(async ({ Aedes }) => {
+      const broker = await Aedes.createBroker();
+      const server = net.createServer(broker.handle);
+      server.on('error', (err) => console.error(`Embedded MQTT broker not started on port ${port}: ${err.message}`));
+      server.listen(port, '127.0.0.1', () => console.log(`Embedded MQTT broker on mqtt://127.0.0.1:${port}`));
+    })
+    .catch((err: Error) => console.error(`Embedded MQTT broker not started: ${err.message}`));
+}
+
+seedFlows();
+configureMqtt();
 
 if (!adminHash) {
   console.warn(
