@@ -122,10 +122,9 @@ export async function startRuntime(flows: FlowNode[], options: RuntimeOptions = 
     inject: (id, msg) => node(id).send(msg as NodeMessageInFlow),
     deploy: async (flow) => {
       const started = new Promise<void>((resolve) => RED.events.once('flows:started', () => resolve()));
-      const response = await fetch(`http://127.0.0.1:${port}/admin/flows`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
-        body: JSON.stringify(flow),
+      const response = await postOnce(`http://127.0.0.1:${port}/admin/flows`, JSON.stringify(flow), {
+        'content-type': 'application/json',
+        'Node-RED-Deployment-Type': 'full',
       });
       if (response.status !== 204) throw new Error(`deploy answered ${response.status}: ${await response.text()}`);
       await started;
@@ -139,6 +138,20 @@ export async function startRuntime(flows: FlowNode[], options: RuntimeOptions = 
 }
 
 export { onSink, clearSinks } from './sink-registry';
+
+/**
+ * POST, tried a second time when the first attempt met a kept-alive connection that the
+ * server had just closed (ECONNRESET before any response): the request never reached Node-RED.
+ */
+async function postOnce(url: string, body: string, headers: Record<string, string>): Promise<Response> {
+  try {
+    return await fetch(url, { method: 'POST', headers, body });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause;
+    if (cause?.code !== 'ECONNRESET') throw err;
+    return fetch(url, { method: 'POST', headers, body });
+  }
+}
 
 export function waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
