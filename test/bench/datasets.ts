@@ -13,6 +13,8 @@ export interface LabelledTable {
   rows: number[][];
   /** 1 where the row is labelled anomalous. */
   anomaly: Uint8Array;
+  /** The file has an `anomaly` column; without one every row is known normal (anomaly all 0). */
+  labelled: boolean;
 }
 
 const LABEL_COLUMNS = new Set(['anomaly', 'changepoint']);
@@ -42,13 +44,13 @@ function splitLines(text: string): string[] {
 
 /**
  * A SKAB-style file: `;`-separated, CRLF or LF, first column a datetime, then sensors, then
- * `anomaly` (and optionally `changepoint`). Returns undefined for files without an `anomaly` column.
+ * `anomaly` (and optionally `changepoint`). A file without an `anomaly` column (SKAB's anomaly-free
+ * recording) loads with `labelled` false.
  */
-export function loadSkabFile(file: string): LabelledTable | undefined {
+export function loadSkabFile(file: string): LabelledTable {
   const lines = splitLines(fs.readFileSync(file, 'utf8'));
   const header = lines[0].split(';').map((h) => h.trim());
   const anomalyAt = header.indexOf('anomaly');
-  if (anomalyAt < 0) return undefined;
   const sensorAt = header.map((_, i) => i).filter((i) => i > 0 && !LABEL_COLUMNS.has(header[i]));
   const table: LabelledTable = {
     file,
@@ -56,12 +58,13 @@ export function loadSkabFile(file: string): LabelledTable | undefined {
     ts: [],
     rows: [],
     anomaly: new Uint8Array(lines.length - 1),
+    labelled: anomalyAt >= 0,
   };
   lines.slice(1).forEach((line, r) => {
     const cells = line.split(';');
     table.ts.push(parseTimestamp(cells[0]));
     table.rows.push(sensorAt.map((i) => Number(cells[i])));
-    table.anomaly[r] = Number(cells[anomalyAt]) >= 0.5 ? 1 : 0;
+    if (anomalyAt >= 0) table.anomaly[r] = Number(cells[anomalyAt]) >= 0.5 ? 1 : 0;
   });
   return table;
 }

@@ -24,6 +24,9 @@ export interface MultivariateFields {
   mvClearBelow?: Field;
   mvExcludeDrifting?: boolean;
   mvDriftThreshold?: Field;
+  mvCentring?: boolean;
+  /** Vectors. */
+  mvCentringTime?: Field;
 }
 
 /** Editor defaults of the multivariate section. */
@@ -41,6 +44,8 @@ export const MULTIVARIATE_DEFAULTS = {
   clearBelow: 0.8,
   excludeDrifting: false,
   driftThreshold: 3,
+  centring: false,
+  centringTime: 60,
 } as const;
 
 function invalid(message: string): never {
@@ -87,6 +92,7 @@ export function multivariateFromConfig(c: MultivariateFields, detector: Detector
     limitQuantile: num(c.mvQuantile, d.limitQuantile),
     smoothing,
     driftThreshold: (c.mvExcludeDrifting ?? d.excludeDrifting) ? (optional(c.mvDriftThreshold) ?? d.driftThreshold) : undefined,
+    centringTimeConstant: (c.mvCentring ?? d.centring) ? num(c.mvCentringTime, d.centringTime) : undefined,
     fatigue,
     severities: detector.severities,
     maxAssets: detector.maxKeys,

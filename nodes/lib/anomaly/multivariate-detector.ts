@@ -23,6 +23,8 @@ export interface MultivariateConfig {
   smoothing: SmoothingOptions;
   /** Leave out sensors that drift more than this during training; undefined = keep all. */
   driftThreshold: number | undefined;
+  /** Score against a moving centre with this time constant in vectors, frozen while firing; undefined = the training mean. */
+  centringTimeConstant: number | undefined;
   /** k-of-n persistence, clear-below (clearRatio), and the node's clear samples and cooldown. */
   fatigue: FatigueOptions;
   severities: SeverityThresholds;
@@ -94,6 +96,7 @@ export class MultivariateDetector {
       limitQuantile: config.limitQuantile,
       smoothing: config.smoothing,
       driftThreshold: config.driftThreshold,
+      centringTimeConstant: config.centringTimeConstant,
     };
     new MultivariateStream(this.streamOptions); // throws on bad options at deploy, not at the first vector
     this.settingsId = JSON.stringify(this.streamOptions);
@@ -140,6 +143,7 @@ export class MultivariateDetector {
     }
     const state = this.alerts.step(st.fatigue, result.score);
     out.firing = st.fatigue.firing;
+    if (!out.firing) st.stream.follow(vector.values);
     if (state === undefined) return out;
     const ratios = { t2: result.t2Ratio, q: result.qRatio };
     const detectors = state === 'firing' ? this.detectorScores(st.stream, vector.values, ratios) : [];

@@ -1,4 +1,5 @@
 import { PdmError } from '../errors';
+import { Centring, centredBaseline, type CentringJSON } from './multivariate-centring';
 import { stationaryColumns } from './multivariate-drift';
 import { Smoother, type SmootherJSON } from './smoother';
 import { PcaModel, resolveModelOptions, type PcaModelJSON, type PcaModelOptions, type Statistic } from './multivariate';
@@ -18,6 +19,12 @@ export interface MultivariateStreamOptions extends PcaModelOptions {
    * multivariate-drift.ts) exceeds this; absent = every sensor is kept.
    */
   driftThreshold?: number;
+  /**
+   * Score each vector against a slow moving average of the vectors (this time constant, in
+   * vectors) instead of the training mean; see multivariate-centring.ts. The caller feeds the
+   * average through `follow` while the asset is not firing. Absent = the training mean.
+   */
+  centringTimeConstant?: number;
   /** How many sensors to name as the main contributors. */
   topContributors?: number;
 }
@@ -48,12 +55,15 @@ export interface MultivariateStreamJSON {
   baseline: number[][];
   /** Running state of the T² and Q smoothers, so a restored stream scores exactly as before. */
   smoothers?: [SmootherJSON, SmootherJSON];
+  /** The moving centre, with centringTimeConstant. */
+  centring?: CentringJSON;
 }
 
 export class MultivariateStream {
   readonly sensors: readonly string[];
   private readonly trainingSize: number;
   private readonly driftThreshold: number | undefined;
+  private readonly centring: Centring | undefined;
   private readonly top: number;
   private readonly modelOptions: Required<PcaModelOptions>;
   private fitted: PcaModel | undefined;
@@ -68,7 +78,7 @@ export class MultivariateStream {
   };
 
   constructor(options: MultivariateStreamOptions, state?: MultivariateStreamJSON) {
-    const { sensors, trainingSize, driftThreshold, topContributors = 3, ...model } = options;
+    const { sensors, trainingSize, driftThreshold, centringTimeConstant, topContributors = 3, ...model } = options;
     this.modelOptions = resolveModelOptions(model);
     if (sensors.length === 0 || new Set(sensors).size !== sensors.length) {
       throw new PdmError('INVALID_CONFIG', 'sensors must be a non-empty list of distinct names');
@@ -77,6 +87,12 @@ export class MultivariateStream {
       throw new PdmError('INVALID_CONFIG', `trainingSize must be a whole number above the number of sensors (${sensors.length})`);
     }
     if (driftThreshold !== undefined && !(driftThreshold > 0)) throw new PdmError('INVALID_CONFIG', 'driftThreshold must be > 0');
+    if (centringTimeConstant !== undefined) {
+      this.centring = new Centring(sensors.length, centringTimeConstant);
+      if (!(trainingSize - centringTimeConstant > sensors.length)) {
+        throw new PdmError('INVALID_CONFIG', `the training size must exceed the centring time constant by more than the number of sensors (${sensors.length})`);
+      }
+    }
     this.sensors = sensors.slice();
     this.trainingSize = trainingSize;
     this.driftThreshold = driftThreshold;
@@ -116,7 +132,7 @@ export class MultivariateStream {
       out.statistic = undefined;
       return out;
     }
-    const raw = model.score(this.project(values));
+    const raw = model.score(this.prepare(values));
     out.t2Ratio = this.t2Smoother.push(raw.t2) / model.t2Limit;
     out.qRatio = this.qSmoother.push(raw.q) / model.qLimit;
     out.statistic = out.qRatio > out.t2Ratio ? 'q' : 't2';
@@ -130,7 +146,7 @@ export class MultivariateStream {
   contributors(values: ArrayLike<number>, statistic: Statistic): Contributor[] {
     const model = this.fitted;
     if (!model) return [];
-    const c = model.contributionsOf(this.project(values), statistic);
+    const c = model.contributionsOf(this.prepare(values), statistic);
     let total = 0;
     for (let j = 0; j < c.length; j++) total += c[j];
     const n = Math.min(this.top, c.length);
@@ -138,14 +154,23 @@ export class MultivariateStream {
     return order.slice(0, n).map((j) => ({ sensor: model.sensors[j], share: total > 0 ? c[j] / total : 0 }));
   }
 
-  toJSON(): MultivariateStreamJSON {
-    if (!this.fitted) return { baseline: this.baseline.map((v) => v.slice()) };
-    return { model: this.fitted.toJSON(), baseline: [], smoothers: [this.t2Smoother.toJSON(), this.qSmoother.toJSON()] };
+  /** Moves the centre towards this vector (with centring, once the model is fitted); call it while the asset is not firing. */
+  follow(values: ArrayLike<number>): void {
+    if (this.fitted && this.centring) this.centring.follow(values);
   }
 
-  private project(values: ArrayLike<number>): ArrayLike<number> {
-    if (this.columns.length === this.sensors.length) return values;
-    for (let i = 0; i < this.columns.length; i++) this.projected[i] = values[this.columns[i]];
+  toJSON(): MultivariateStreamJSON {
+    if (!this.fitted) return { baseline: this.baseline.map((v) => v.slice()) };
+    const json: MultivariateStreamJSON = { model: this.fitted.toJSON(), baseline: [], smoothers: [this.t2Smoother.toJSON(), this.qSmoother.toJSON()] };
+    if (this.centring) json.centring = this.centring.toJSON();
+    return json;
+  }
+
+  /** The vector as the model takes it: centred when configured, then reduced to the model's sensors. */
+  private prepare(values: ArrayLike<number>): ArrayLike<number> {
+    const centred = this.centring ? this.centring.deviationOf(values) : values;
+    if (this.columns.length === this.sensors.length) return centred;
+    for (let i = 0; i < this.columns.length; i++) this.projected[i] = centred[this.columns[i]];
     return this.projected;
   }
 
@@ -156,6 +181,7 @@ export class MultivariateStream {
         throw new PdmError('INVALID_CONFIG', 'stored model was trained on other sensors');
       }
       this.use(model, []);
+      this.centring?.restore(state.centring);
       if (Array.isArray(state.smoothers)) {
         this.t2Smoother.restore(state.smoothers[0]);
         this.qSmoother.restore(state.smoothers[1]);
@@ -178,7 +204,8 @@ export class MultivariateStream {
     const kept = this.driftThreshold === undefined
       ? this.sensors.map((_, j) => j)
       : stationaryColumns(this.baseline, d, this.driftThreshold);
-    const rows = kept.length === d ? this.baseline : this.baseline.map((v) => kept.map((j) => v[j]));
+    const centred = this.centring ? centredBaseline(this.centring, this.baseline) : this.baseline;
+    const rows = kept.length === d ? centred : centred.map((v) => kept.map((j) => v[j]));
     const model = PcaModel.fit(kept.map((j) => this.sensors[j]), rows, this.modelOptions);
     this.use(model, rows);
     this.baseline = [];
