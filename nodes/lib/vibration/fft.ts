@@ -7,19 +7,57 @@ import FFT from 'fft.js';
 export class Fft {
   readonly size: number;
   private readonly impl: FFT;
+  /** A real transform of `size` runs as a complex transform of size / 2 on the even/odd samples. */
+  private readonly halfImpl: FFT;
+  private readonly packed: Float64Array;
+  private readonly cos: Float64Array;
+  private readonly sin: Float64Array;
 
   constructor(size: number) {
     if (!isPowerOfTwo(size) || size < 4) throw new RangeError(`FFT size must be a power of two ≥ 4, got ${size}`);
     this.size = size;
     this.impl = new FFT(size);
+    const half = size / 2;
+    this.halfImpl = new FFT(half);
+    this.packed = new Float64Array(size);
+    this.cos = new Float64Array(half);
+    this.sin = new Float64Array(half);
+    for (let k = 0; k < half; k++) {
+      this.cos[k] = Math.cos((2 * Math.PI * k) / size);
+      this.sin[k] = Math.sin((2 * Math.PI * k) / size);
+    }
   }
 
   /**
-   * Real input of length `size` → bins 0..size/2 as interleaved (re, im) in `out[0 .. size+1]`.
-   * `out` must hold 2·size values (the library uses the rest as scratch).
+   * Real input of length `size` → bins 0..size/2 as interleaved (re, im) in
+   * `out[offset .. offset+size+1]`.
+   * Read as interleaved (re, im) pairs, the input is the complex signal even + i·odd; its
+   * half-size transform splits into the even and odd samples' spectra, which combine into the
+   * full one. That is half the work of a full-size transform.
    */
-  forwardReal(input: Float64Array, out: Float64Array): void {
-    this.impl.realTransform(out, input);
+  forwardReal(input: Float64Array, out: Float64Array, offset = 0): void {
+    const z = this.packed;
+    this.halfImpl.transform(z, input);
+    const half = this.size / 2;
+    const { cos, sin } = this;
+    out[offset] = z[0] + z[1];
+    out[offset + 1] = 0;
+    out[offset + 2 * half] = z[0] - z[1];
+    out[offset + 2 * half + 1] = 0;
+    for (let k = 1; k < half; k++) {
+      const ar = z[2 * k];
+      const ai = z[2 * k + 1];
+      const br = z[2 * (half - k)];
+      const bi = -z[2 * (half - k) + 1];
+      const evenRe = 0.5 * (ar + br);
+      const evenIm = 0.5 * (ai + bi);
+      const oddRe = 0.5 * (ai - bi);
+      const oddIm = -0.5 * (ar - br);
+      const c = cos[k];
+      const s = sin[k];
+      out[offset + 2 * k] = evenRe + c * oddRe + s * oddIm;
+      out[offset + 2 * k + 1] = evenIm + c * oddIm - s * oddRe;
+    }
   }
 
   /** Inverse complex transform of interleaved (re, im) data, both of length 2·size, divided by size. */

@@ -11,7 +11,6 @@ export class WelchWorkspace {
   readonly window: Float64Array;
   readonly spectrum: SpectrumView;
   private readonly segment: Float64Array;
-  private readonly transformed: Float64Array;
   private stored = new Float64Array(0);
   segments = 0;
 
@@ -20,7 +19,6 @@ export class WelchWorkspace {
     this.window = hann(size);
     this.spectrum = new SpectrumView(size, this.window);
     this.segment = new Float64Array(size);
-    this.transformed = new Float64Array(2 * size);
   }
 
   /** Number of half-overlapping segments of this size in n samples. */
@@ -35,19 +33,17 @@ export class WelchWorkspace {
     const count = this.segmentCount(x.length);
     const stride = n + 2;
     if (this.stored.length < count * stride) this.stored = new Float64Array(count * stride);
-    const { window, segment, transformed, stored } = this;
+    const { window, segment, stored } = this;
     const power = this.spectrum.power;
     power.fill(0);
     for (let s = 0; s < count; s++) {
       const start = s * half;
       for (let i = 0; i < n; i++) segment[i] = (x[start + i] - offset) * window[i];
-      this.fft.forwardReal(segment, transformed);
       const base = s * stride;
+      this.fft.forwardReal(segment, stored, base);
       for (let k = 0; k <= half; k++) {
-        const re = transformed[2 * k];
-        const im = transformed[2 * k + 1];
-        stored[base + 2 * k] = re;
-        stored[base + 2 * k + 1] = im;
+        const re = stored[base + 2 * k];
+        const im = stored[base + 2 * k + 1];
         power[k] += re * re + im * im;
       }
     }
