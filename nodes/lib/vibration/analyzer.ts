@@ -50,6 +50,11 @@ export class VibrationAnalyzer {
     const runningHz = w.rpm / 60;
     const o = this.options;
     const time = this.stats.compute(w.samples, fs);
+    // Typed-array samples are all numbers: a NaN or infinity among them makes the mean non-finite.
+    if (!Number.isFinite(time.mean)) {
+      const bad = badSample(w.samples);
+      if (bad) return { ok: false, error: bad };
+    }
     const welch = this.workspace(this.segmentSizeFor(n));
     const spectrum = welch.run(w.samples, time.mean, fs);
     const toMs2 = w.unit === 'g' ? STANDARD_GRAVITY : 1;
@@ -112,14 +117,7 @@ export class VibrationAnalyzer {
       return rejection('OUT_OF_RANGE', `the waveform (${n} samples) is shorter than one revolution (${Math.ceil(revolutionSamples)} samples)`);
     }
     if (n < MIN_SEGMENT) return rejection('OUT_OF_RANGE', `the waveform has ${n} samples; at least ${MIN_SEGMENT} are needed`);
-    const bad = firstBadSample(w.samples);
-    if (bad >= 0) {
-      const value = w.samples[bad];
-      return typeof value === 'number'
-        ? rejection('NON_FINITE', `sample ${bad} is ${value}`)
-        : rejection('NOT_A_NUMBER', `sample ${bad} is not a number`);
-    }
-    return undefined;
+    return Array.isArray(w.samples) ? badSample(w.samples) : undefined;
   }
 
   private workspace(size: number): WelchWorkspace {
@@ -141,6 +139,15 @@ export function velocityRmsOf(spectrum: SpectrumView, lowHz: number, highHz: num
     total += spectrum.power[k] / (omega * omega);
   }
   return Math.sqrt(total * spectrum.meanSquareFactor) * toMetresPerSecond2 * 1000;
+}
+
+function badSample(samples: ArrayLike<number>): Rejection | undefined {
+  const bad = firstBadSample(samples);
+  if (bad < 0) return undefined;
+  const value = samples[bad];
+  return typeof value === 'number'
+    ? rejection('NON_FINITE', `sample ${bad} is ${value}`)
+    : rejection('NOT_A_NUMBER', `sample ${bad} is not a number`);
 }
 
 function amplitudeOf(peak: Peak | undefined): number {

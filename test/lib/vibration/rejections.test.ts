@@ -32,6 +32,9 @@ describe('waveform rejections', () => {
   const cases: Array<[string, WaveformMessage, string, RegExp]> = [
     ['a window shorter than one revolution', { ...good, payload: noise(1000), sampleRate: 1000, rpm: 30 }, 'OUT_OF_RANGE', /one revolution/],
     ['a NaN sample', { ...good, payload: [...noise(2000), NaN, 0] }, 'NON_FINITE', /sample 2000 is NaN/],
+    ['a NaN in a typed array', { ...good, payload: Float64Array.from([...noise(2000), NaN, 0]) }, 'NON_FINITE', /sample 2000 is NaN/],
+    ['infinities of both signs in a typed array', { ...good, payload: Float32Array.from([...noise(300), Infinity, -Infinity, ...noise(2000)]) }, 'NON_FINITE', /sample 300 is Infinity/],
+    ['a null sample', { ...good, payload: [...noise(100), null, ...noise(2000)] as number[] }, 'NOT_A_NUMBER', /sample 100/],
     ['a sample that is not a number', { ...good, payload: [...noise(100), '1', ...noise(2000)] }, 'NOT_A_NUMBER', /sample 100/],
     ['a missing sample rate', { ...good, sampleRate: undefined }, 'MISSING_FIELD', /sampleRate/],
     ['a sample rate that is a string', { ...good, sampleRate: '2048' }, 'NOT_A_NUMBER', /sampleRate/],
