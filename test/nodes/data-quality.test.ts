@@ -1,16 +1,9 @@
 import assert from 'node:assert/strict';
-import type { EventEmitter } from 'node:events';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
-import type { Node, NodeAPI, NodeInitializer, NodeMessage } from 'node-red';
+import { events, recorder, withCatalog } from '../support/node-helper';
+import type { Node, NodeMessage } from 'node-red';
 import dataQualityNode from '../../nodes/data-quality';
-
-/** The catalog as the build ships it beside the compiled node. */
-const messages: unknown = JSON.parse(
-  fs.readFileSync(path.join(__dirname, '..', '..', 'nodes', 'locales', 'en-US', 'data-quality.json'), 'utf8'),
-);
 
 helper.init(require.resolve('node-red'));
 
@@ -36,50 +29,9 @@ function flow(config: Record<string, unknown>): FlowItem[] {
   ];
 }
 
-/** The shipped en-US catalog in place of the helper's key-echoing RED._, so a missing label fails a test. */
-function translate(key: string, args: Record<string, unknown> = {}): string {
-  let entry: unknown = messages;
-  for (const part of key.split('.')) entry = (entry as Record<string, unknown> | undefined)?.[part];
-  if (typeof entry !== 'string') return key;
-  return entry.replace(/__(\w+)__/g, (_, name: string) => String(args[name]));
-}
-
-const withCatalog: NodeInitializer = (RED) => {
-  RED._ = translate as NodeAPI['_'];
-  return dataQualityNode(RED);
-};
-
 async function load(config: Record<string, unknown> = {}): Promise<Node> {
-  await helper.load(withCatalog, flow(config));
+  await helper.load(withCatalog(dataQualityNode), flow(config));
   return helper.getNode('dq');
-}
-
-/** Collects what arrives at a helper node; `next(n)` waits for n more messages. */
-function recorder(id: string): { messages: OutMessage[]; next: (n?: number) => Promise<OutMessage[]> } {
-  const received: OutMessage[] = [];
-  const waiters: Array<() => void> = [];
-  events(helper.getNode(id)).on('input', (msg: OutMessage) => {
-    received.push(msg);
-    waiters.splice(0).forEach((wake) => wake());
-  });
-  const next = (n = 1): Promise<OutMessage[]> => {
-    const target = received.length + n;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${id}: ${received.length}/${target} messages`)), 2000);
-      const check = (): void => {
-        if (received.length >= target) {
-          clearTimeout(timer);
-          resolve(received.slice(target - n, target));
-        } else waiters.push(check);
-      };
-      check();
-    });
-  };
-  return { messages: received, next };
-}
-
-function events(node: Node): EventEmitter {
-  return node as unknown as EventEmitter;
 }
 
 function statusWhere(node: Node, test: (status: StatusCall['args'][0]) => boolean): Promise<StatusCall['args'][0]> {
@@ -103,7 +55,7 @@ describe('data-quality node', () => {
 
   it('forwards a good single reading on output 1 in the same msg with its score', async () => {
     const node = await load();
-    const accepted = recorder('accepted');
+    const accepted = recorder<OutMessage>('accepted');
     const input = reading(71.2);
     node.receive({ _msgid: 'm-1', topic: 'kept', payload: input });
     const [msg] = await accepted.next();
@@ -115,8 +67,8 @@ describe('data-quality node', () => {
 
   it('sends a rejected single reading to output 2 with msg.error and the lowered score', async () => {
     const node = await load();
-    const accepted = recorder('accepted');
-    const rejected = recorder('rejected');
+    const accepted = recorder<OutMessage>('accepted');
+    const rejected = recorder<OutMessage>('rejected');
     node.receive({ payload: reading(70, 'temperature', Date.now() - 2000) });
     node.receive({ payload: reading(900) });
     const [msg] = await rejected.next();
@@ -130,8 +82,8 @@ describe('data-quality node', () => {
 
   it('splits a batch: accepted readings in the incoming msg, all rejections in one msg on output 2', async () => {
     const node = await load();
-    const accepted = recorder('accepted');
-    const rejected = recorder('rejected');
+    const accepted = recorder<OutMessage>('accepted');
+    const rejected = recorder<OutMessage>('rejected');
     const ts = Date.now() - 5000;
     const batch = [reading(70, 'temperature', ts), reading(NaN), reading(3, 'vibration', ts), reading(-5, 'vibration', ts + 1), true];
     node.receive({ _msgid: 'b-1', batchId: 'nightly', payload: batch });
@@ -152,8 +104,8 @@ describe('data-quality node', () => {
 
   it('sends a batch with nothing accepted to output 2 only, as the incoming msg', async () => {
     const node = await load();
-    const accepted = recorder('accepted');
-    const rejected = recorder('rejected');
+    const accepted = recorder<OutMessage>('accepted');
+    const rejected = recorder<OutMessage>('rejected');
     node.receive({ _msgid: 'b-2', payload: [reading(500), reading(600)] });
     const [msg] = await rejected.next();
     assert.equal(msg._msgid, 'b-2');
@@ -164,7 +116,7 @@ describe('data-quality node', () => {
 
   it('reads MQTT telemetry: a JSON string, the asset from the topic, several sensors', async () => {
     const node = await load();
-    const accepted = recorder('accepted');
+    const accepted = recorder<OutMessage>('accepted');
     const ts = new Date(Date.now() - 500).toISOString();
     node.receive({ topic: 'devices/press-4/telemetry', payload: JSON.stringify({ timestamp: ts, temperature: 61.5, vibration: 2.2 }) });
     const [msg] = await accepted.next();
@@ -176,8 +128,8 @@ describe('data-quality node', () => {
 
   it('rejects malformed JSON on output 2 and reports it to a Catch node', async () => {
     const node = await load();
-    const rejected = recorder('rejected');
-    const caught = recorder('caught');
+    const rejected = recorder<OutMessage>('rejected');
+    const caught = recorder<OutMessage>('caught');
     node.receive({ topic: 'sensors/p/data', payload: '{"sensor_id": "t", "value": ' });
     const [[msg], [error]] = await Promise.all([rejected.next(), caught.next()]);
     assert.equal(msg.error?.code, 'INVALID_PAYLOAD');
@@ -188,8 +140,8 @@ describe('data-quality node', () => {
 
   it('refuses a batch over the size limit: a Catch node gets PAYLOAD_TOO_LARGE, nothing is accepted, the status counts it', async () => {
     const node = await load({ maxBatch: '3' });
-    const accepted = recorder('accepted');
-    const caught = recorder('caught');
+    const accepted = recorder<OutMessage>('accepted');
+    const caught = recorder<OutMessage>('caught');
     const red = statusWhere(node, (s) => s.fill === 'red');
     node.receive({ payload: [reading(1), reading(2), reading(3), reading(4)] });
     const [error] = await caught.next();
@@ -201,8 +153,8 @@ describe('data-quality node', () => {
 
   it('reports a payload that holds no reading to output 2 and to a Catch node', async () => {
     const node = await load();
-    const rejected = recorder('rejected');
-    const caught = recorder('caught');
+    const rejected = recorder<OutMessage>('rejected');
+    const caught = recorder<OutMessage>('caught');
     node.receive({ payload: false });
     const [[msg], [error]] = await Promise.all([rejected.next(), caught.next()]);
     assert.equal(msg.error?.code, 'INVALID_PAYLOAD');
@@ -211,8 +163,8 @@ describe('data-quality node', () => {
 
   it('does not involve the Catch node for ordinary rejections', async () => {
     const node = await load();
-    const rejected = recorder('rejected');
-    const caught = recorder('caught');
+    const rejected = recorder<OutMessage>('rejected');
+    const caught = recorder<OutMessage>('caught');
     node.receive({ payload: 12 });
     const [msg] = await rejected.next();
     assert.equal(msg.error?.code, 'MISSING_FIELD');
@@ -232,8 +184,8 @@ describe('data-quality node', () => {
     const node = await load({
       rules: [{ match: 'aux*', type: 'pressure', min: '', max: '', maxRate: '', flatlineSamples: '2', flatlineSeconds: '' }],
     });
-    const accepted = recorder('accepted');
-    const rejected = recorder('rejected');
+    const accepted = recorder<OutMessage>('accepted');
+    const rejected = recorder<OutMessage>('rejected');
     node.receive({ payload: [reading(150, 'aux-1'), reading(50, 'aux-1', Date.now() - 3000), reading(50, 'aux-1', Date.now() - 2000)] });
     const [[ok], [bad]] = await Promise.all([accepted.next(), rejected.next()]);
     assert.deepEqual((ok.payload as Array<{ quality: string }>).map((r) => r.quality), ['good', 'uncertain']);
@@ -243,7 +195,7 @@ describe('data-quality node', () => {
 
   it('with an invalid configuration shows a red status and fails every message', async () => {
     const node = await load({ rules: [{ match: '*', type: 'humidity' }] });
-    const caught = recorder('caught');
+    const caught = recorder<OutMessage>('caught');
     node.receive({ payload: reading(1) });
     const [error] = await caught.next();
     assert.match(String(error.error?.message), /unknown sensor type "humidity"/);

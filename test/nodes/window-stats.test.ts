@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
-import type { EventEmitter } from 'node:events';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
-import type { Node, NodeAPI, NodeInitializer, NodeMessage } from 'node-red';
+import { events, recorder, withCatalog } from '../support/node-helper';
+import type { Node, NodeMessage } from 'node-red';
 import windowStatsNode from '../../nodes/window-stats';
 import type { WindowStats } from '../../nodes/lib/stats/types';
-
-
-/** The catalog as the build ships it beside the compiled node. */
-const messages: unknown = JSON.parse(
-  fs.readFileSync(path.join(__dirname, '..', '..', 'nodes', 'locales', 'en-US', 'window-stats.json'), 'utf8'),
-);
 
 helper.init(require.resolve('node-red'));
 
@@ -37,51 +29,9 @@ function flow(config: Record<string, unknown> = {}): FlowItem[] {
   ];
 }
 
-/** The shipped en-US catalog in place of the helper's key-echoing RED._, so a missing label fails a test. */
-function translate(key: string, args: Record<string, unknown> = {}): string {
-  let entry: unknown = messages;
-  for (const part of key.split('.')) entry = (entry as Record<string, unknown> | undefined)?.[part];
-  if (typeof entry !== 'string') return key;
-  return entry.replace(/__(\w+)__/g, (_, name: string) => String(args[name]));
-}
-
-const withCatalog: NodeInitializer = (RED) => {
-  RED._ = translate as NodeAPI['_'];
-  return windowStatsNode(RED);
-};
-
 async function load(config: Record<string, unknown> = {}): Promise<Node> {
-  await helper.load(withCatalog, flow(config));
+  await helper.load(withCatalog(windowStatsNode), flow(config));
   return helper.getNode('w');
-}
-
-/** Collects what arrives at a helper node; `next(n)` waits for n more messages. */
-function recorder(id: string): { messages: OutMessage[]; next: (n?: number, timeoutMs?: number) => Promise<OutMessage[]> } {
-  const messages: OutMessage[] = [];
-  const waiters: Array<() => void> = [];
-  events(helper.getNode(id)).on('input', (msg: OutMessage) => {
-    messages.push(msg);
-    waiters.splice(0).forEach((wake) => wake());
-  });
-  const next = (n = 1, timeoutMs = 2000): Promise<OutMessage[]> => {
-    const target = messages.length + n;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${id}: ${messages.length}/${target} messages`)), timeoutMs);
-      const check = (): void => {
-        if (messages.length >= target) {
-          clearTimeout(timer);
-          resolve(messages.slice(target - n, target));
-        } else waiters.push(check);
-      };
-      check();
-    });
-  };
-  return { messages, next };
-}
-
-/** The node as the plain emitter it is, for the helper's input and call:<method> events. */
-function events(node: Node): EventEmitter {
-  return node as unknown as EventEmitter;
 }
 
 interface StatusCall {
@@ -111,7 +61,7 @@ describe('window-stats node', () => {
 
   it('emits a new message per closed window with msg.stats', async () => {
     const node = await load();
-    const windows = recorder('windows');
+    const windows = recorder<OutMessage>('windows');
     node.receive({ payload: [reading(T0, 1), reading(T0 + 4000, 2), reading(T0 + 9000, 6)] });
     node.receive({ payload: reading(T0 + 10_000, 9) });
     const [msg] = await windows.next();
@@ -124,7 +74,7 @@ describe('window-stats node', () => {
 
   it('sends a late single reading to output 2 as the same message with msg.error and counts it', async () => {
     const node = await load({ lateness: 5 });
-    const rejected = recorder('rejected');
+    const rejected = recorder<OutMessage>('rejected');
     const green = statusMatching(node, (s) => s.fill === 'green' && / late$/.test(s.text ?? ''));
     node.receive({ payload: reading(T0 + 60_000, 1) });
     node.receive({ payload: reading(T0, 2), topic: 'kept' });
@@ -137,8 +87,8 @@ describe('window-stats node', () => {
 
   it('rejects bad readings of a batch one message each and keeps the good ones', async () => {
     const node = await load();
-    const rejected = recorder('rejected');
-    const windows = recorder('windows');
+    const rejected = recorder<OutMessage>('rejected');
+    const windows = recorder<OutMessage>('windows');
     node.receive({
       topic: 'batch-7',
       payload: [
@@ -159,7 +109,7 @@ describe('window-stats node', () => {
 
   it('fails a message whose payload is not readings so a Catch node sees it', async () => {
     const node = await load();
-    const caught = recorder('caught');
+    const caught = recorder<OutMessage>('caught');
     node.receive({ payload: 'hello' });
     const [msg] = await caught.next();
     assert.match(String(msg.error?.message), /^PdmError: msg\.payload must be a reading.*got string$/);
@@ -167,7 +117,7 @@ describe('window-stats node', () => {
 
   it('absorbs a bare number keyed by msg.topic', async () => {
     const node = await load();
-    const windows = recorder('windows');
+    const windows = recorder<OutMessage>('windows');
     node.receive({ payload: 21.5, topic: 'boiler/temp' });
     node.receive({ flush: 'boiler/temp' });
     const [msg] = await windows.next();
@@ -178,8 +128,8 @@ describe('window-stats node', () => {
 
   it('flushes one key, completes control messages and ignores their timestamp payload', async () => {
     const node = await load();
-    const windows = recorder('windows');
-    const rejected = recorder('rejected');
+    const windows = recorder<OutMessage>('windows');
+    const rejected = recorder<OutMessage>('rejected');
     node.receive({ payload: [reading(T0, 1, 'a'), reading(T0, 2, 'b')] });
     node.receive({ flush: 'a/temp', payload: Date.now() });
     const [first] = await windows.next();
@@ -194,7 +144,7 @@ describe('window-stats node', () => {
 
   it('drops state on msg.reset', async () => {
     const node = await load();
-    const windows = recorder('windows');
+    const windows = recorder<OutMessage>('windows');
     node.receive({ payload: [reading(T0, 1, 'a'), reading(T0, 2, 'b')] });
     node.receive({ reset: 'a/temp' });
     node.receive({ flush: true });
@@ -208,7 +158,7 @@ describe('window-stats node', () => {
 
   it('emits one array per emission in batch output mode', async () => {
     const node = await load({ output: 'batch' });
-    const windows = recorder('windows');
+    const windows = recorder<OutMessage>('windows');
     node.receive({ payload: [reading(T0, 1, 'a'), reading(T0, 2, 'b'), reading(T0 + 10_000, 3, 'a'), reading(T0 + 10_000, 4, 'b')] });
     const [msg] = await windows.next();
     assert.ok(Array.isArray(msg.payload));
@@ -218,7 +168,7 @@ describe('window-stats node', () => {
 
   it('rejects new keys beyond the bound and shows it in red', async () => {
     const node = await load({ maxKeys: 1 });
-    const rejected = recorder('rejected');
+    const rejected = recorder<OutMessage>('rejected');
     const red = statusMatching(node, (s) => s.fill === 'red');
     node.receive({ payload: [reading(T0, 1, 'a'), reading(T0, 1, 'b')] });
     const [msg] = await rejected.next();
@@ -228,7 +178,7 @@ describe('window-stats node', () => {
 
   it('closes processing-time windows on its timer', async () => {
     const node = await load({ time: 'processing', size: 0.1 });
-    const windows = recorder('windows');
+    const windows = recorder<OutMessage>('windows');
     node.receive({ payload: reading(0, 4) });
     const [msg] = await windows.next(1, 3000);
     assert.equal(msg.stats?.closedBy, 'timer');
@@ -267,7 +217,7 @@ describe('window-stats node', () => {
 
   it('fails every message when configured wrongly', async () => {
     const node = await load({ window: 'sliding', size: 1, hop: 5 });
-    const caught = recorder('caught');
+    const caught = recorder<OutMessage>('caught');
     node.receive({ payload: reading(T0, 1) });
     const [msg] = await caught.next();
     assert.match(String(msg.error?.message), /hop/);
