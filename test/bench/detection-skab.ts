@@ -42,7 +42,7 @@ const SETUPS: Setup[] = [
   {
     name: 'moving centre 60',
     editor: { mvCentring: true, mvCentringTime: 60 },
-    note: 'a priori: centre = EWMA with a 60-vector (1 min) time constant, frozen while firing',
+    note: 'a priori: centre = EWMA with a 60-vector (1 min) time constant, fed only accepted vectors',
   },
   {
     name: 'moving centre 60 + drifting',
@@ -190,8 +190,8 @@ leave out drifting: a sensor whose least-squares trend across the training part 
   part is used; the threshold 3 was set before any scoring.
 moving centre: each vector is scored as its deviation from a per-sensor EWMA of the earlier vectors
   (time constant 60 vectors, i.e. one minute at 1 Hz: far slower than the 3-of-5 onset test, short enough
-  to settle within the 400 training rows, faster than the rig's thermal drift); the EWMA stops while the
-  asset fires. Training vectors go through the same centring (its first 60 dropped) before the model and
+  to settle within the 400 training rows, faster than the rig's thermal drift); the EWMA takes only vectors
+  under the limit while the asset is not firing. Training vectors go through the same centring (its first 60 dropped) before the model and
   its limits are fitted. The fit-part replay restarts the file, a jump back against the moved centre, so
   its share above is no sanity check for these rows.
 tuned: limit quantile ${TUNED.mvQuantile}, rolling mean over ${TUNED.mvWindow} vectors, fire when ${TUNED.mvK} of ${TUNED.mvN} exceed, clear below

@@ -23,7 +23,10 @@ export interface MultivariateConfig {
   smoothing: SmoothingOptions;
   /** Leave out sensors that drift more than this during training; undefined = keep all. */
   driftThreshold: number | undefined;
-  /** Score against a moving centre with this time constant in vectors, frozen while firing; undefined = the training mean. */
+  /**
+   * Score against a moving centre with this time constant in vectors, following only vectors under
+   * the limit while the asset is not firing; undefined = the training mean.
+   */
   centringTimeConstant: number | undefined;
   /** k-of-n persistence, clear-below (clearRatio), and the node's clear samples and cooldown. */
   fatigue: FatigueOptions;
@@ -143,7 +146,8 @@ export class MultivariateDetector {
     }
     const state = this.alerts.step(st.fatigue, result.score);
     out.firing = st.fatigue.firing;
-    if (!out.firing) st.stream.follow(vector.values);
+    // Only vectors the model accepts teach the moving centre, so a fault never becomes the new normal.
+    if (!out.firing && result.score <= 1) st.stream.follow(vector.values);
     if (state === undefined) return out;
     const ratios = { t2: result.t2Ratio, q: result.qRatio };
     const detectors = state === 'firing' ? this.detectorScores(st.stream, vector.values, ratios) : [];
