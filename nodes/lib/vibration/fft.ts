@@ -30,12 +30,12 @@ export class Fft {
 
   /**
    * Real input of length `size` → bins 0..size/2 as interleaved (re, im) in
-   * `out[offset .. offset+size+1]`.
+   * `out[offset .. offset+size+1]`; when `powerSum` is given, each bin's |X(k)|² is added to it.
    * Read as interleaved (re, im) pairs, the input is the complex signal even + i·odd; its
    * half-size transform splits into the even and odd samples' spectra, which combine into the
    * full one. That is half the work of a full-size transform.
    */
-  forwardReal(input: Float64Array, out: Float64Array, offset = 0): void {
+  forwardReal(input: Float64Array, out: Float64Array, offset = 0, powerSum?: Float64Array): void {
     const z = this.packed;
     this.halfImpl.transform(z, input);
     const half = this.size / 2;
@@ -44,6 +44,10 @@ export class Fft {
     out[offset + 1] = 0;
     out[offset + 2 * half] = z[0] - z[1];
     out[offset + 2 * half + 1] = 0;
+    if (powerSum) {
+      powerSum[0] += out[offset] * out[offset];
+      powerSum[half] += out[offset + 2 * half] * out[offset + 2 * half];
+    }
     for (let k = 1; k < half; k++) {
       const ar = z[2 * k];
       const ai = z[2 * k + 1];
@@ -55,8 +59,11 @@ export class Fft {
       const oddIm = -0.5 * (ar - br);
       const c = cos[k];
       const s = sin[k];
-      out[offset + 2 * k] = evenRe + c * oddRe + s * oddIm;
-      out[offset + 2 * k + 1] = evenIm + c * oddIm - s * oddRe;
+      const re = evenRe + c * oddRe + s * oddIm;
+      const im = evenIm + c * oddIm - s * oddRe;
+      out[offset + 2 * k] = re;
+      out[offset + 2 * k + 1] = im;
+      if (powerSum) powerSum[k] += re * re + im * im;
     }
   }
 

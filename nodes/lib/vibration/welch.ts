@@ -40,12 +40,7 @@ export class WelchWorkspace {
       const start = s * half;
       for (let i = 0; i < n; i++) segment[i] = (x[start + i] - offset) * window[i];
       const base = s * stride;
-      this.fft.forwardReal(segment, stored, base);
-      for (let k = 0; k <= half; k++) {
-        const re = stored[base + 2 * k];
-        const im = stored[base + 2 * k + 1];
-        power[k] += re * re + im * im;
-      }
+      this.fft.forwardReal(segment, stored, base, power);
     }
     this.segments = count;
     this.spectrum.finish(count, sampleRate / n);

@@ -33,6 +33,12 @@ describe('real FFT', () => {
       const out = new Float64Array(offset + n + 2);
       new Fft(n).forwardReal(x, out, offset);
       for (let i = 0; i < n + 2; i++) assert.ok(Math.abs(out[offset + i] - expected[i]) < 1e-9 * n, `value ${i}: ${out[offset + i]} vs ${expected[i]}`);
+      const power = new Float64Array(n / 2 + 1).fill(1);
+      new Fft(n).forwardReal(x, out, 0, power);
+      for (let k = 0; k <= n / 2; k++) {
+        const expectedPower = 1 + expected[2 * k] ** 2 + expected[2 * k + 1] ** 2;
+        assert.ok(Math.abs(power[k] - expectedPower) < 1e-9 * n * n, `power ${k}: ${power[k]} vs ${expectedPower}`);
+      }
     });
   }
 
