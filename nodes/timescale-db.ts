@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { describeError } from './lib/errors';
-import { dbSettings, type TimescaleDbConfig, type TimescaleDbCredentials } from './lib/storage/config';
+import { dbSettings, serverWriteConcurrency, type TimescaleDbConfig, type TimescaleDbCredentials } from './lib/storage/config';
 import { openEmbeddedConnection, openServerConnection } from './lib/storage/database';
 import { StorageService, type StorageProvider } from './lib/storage/service';
 
@@ -34,6 +34,7 @@ export = function register(RED: NodeAPI): void {
         return chosen.mode === 'embedded' ? openEmbeddedConnection(chosen.dataDir, lost) : openServerConnection(chosen.server, lost);
       },
       schema: chosen.schema,
+      writeConcurrency: chosen.mode === 'server' ? serverWriteConcurrency(chosen.server.poolSize) : 1,
       maintenance: { retentionDays: chosen.retentionDays, daysAhead: 2 },
       log: { info: (m) => node.log(m), warn: (m) => node.warn(m) },
     });

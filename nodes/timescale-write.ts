@@ -53,6 +53,7 @@ export = function register(RED: NodeAPI): void {
       batchSize: settings.batchSize,
       flushIntervalMs: settings.flushIntervalMs,
       maxBufferedRows: settings.maxBufferedRows,
+      maxInFlight: storage.writeConcurrency,
       spool,
       onDrop: (err, batch) => node.error(RED._('timescale-write.errors.dropped', { rows: batch.rows, table: batch.table, reason: err.message })),
     });

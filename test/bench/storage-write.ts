@@ -1,12 +1,14 @@
 /**
  * Sustained write rate through the core writer (BatchWriter → Store, INSERT … unnest, ON CONFLICT
- * DO NOTHING) into the machine's PostgreSQL (PG_URL, skipped when unset) and into embedded PGlite.
+ * DO NOTHING) into the machine's PostgreSQL (PG_URL, skipped when unset), one and four batches in
+ * flight, and into embedded PGlite (one session, so one in flight).
  *
  *   node dist/test/bench/storage-write.js [readings=1000000]
  *
  * Prints figures only; nothing is asserted. Each run uses its own schema, dropped afterwards.
  */
 import { performance } from 'node:perf_hooks';
+import { serverWriteConcurrency } from '../../nodes/lib/storage/config';
 import { pushReading } from '../../nodes/lib/storage/records';
 import { migrate } from '../../nodes/lib/storage/schema';
 import { Store } from '../../nodes/lib/storage/store';
@@ -19,13 +21,13 @@ const SENSORS = 1000;
 const BATCH_SIZES = [1000, 5000, 20_000];
 const T0 = Date.UTC(2025, 5, 1);
 
-async function run(label: string, total: number): Promise<void> {
+async function run(label: string, total: number, maxInFlight: number): Promise<void> {
   const f = await openFixture();
   try {
     const store = new Store(f.db, await migrate(f.db, f.schema));
     let offset = 0;
     for (const batchSize of BATCH_SIZES) {
-      const writer = new BatchWriter({ insert: (b) => store.insert(b), batchSize, maxBufferedRows: 10_000_000 });
+      const writer = new BatchWriter({ insert: (b) => store.insert(b), batchSize, maxBufferedRows: 10_000_000, maxInFlight });
       const reading: Reading = { asset: 'bench', sensor: '', value: 0, ts: 0 };
       const start = performance.now();
       for (let i = 0; i < total; i++) {
@@ -40,7 +42,7 @@ async function run(label: string, total: number): Promise<void> {
       while (writer.backlog > 0) await writer.flush();
       const seconds = (performance.now() - start) / 1000;
       offset += total;
-      console.log(`${label.padEnd(10)} batch ${String(batchSize).padStart(6)}: ${total} readings in ${seconds.toFixed(2)} s = ${Math.round(total / seconds).toLocaleString('en-US')} readings/s`);
+      console.log(`${label.padEnd(10)} batch ${String(batchSize).padStart(6)} × ${maxInFlight} in flight: ${total} readings in ${seconds.toFixed(2)} s = ${Math.round(total / seconds).toLocaleString('en-US')} readings/s`);
     }
     const [row] = await f.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${f.schema}".readings`);
     console.log(`${label.padEnd(10)} stored ${row.n} rows (expected ${offset})`);
@@ -51,10 +53,13 @@ async function run(label: string, total: number): Promise<void> {
 
 async function main(): Promise<void> {
   const url = process.env.PG_URL;
-  if (url) await run('postgres', TOTAL);
+  if (url) {
+    await run('postgres', TOTAL, 1);
+    await run('postgres', TOTAL, serverWriteConcurrency(4 + 1));
+  }
   else console.log('postgres   skipped: set PG_URL=postgres://user@host:port/db');
   delete process.env.PG_URL;
-  await run('pglite', Math.min(TOTAL, 300_000));
+  await run('pglite', Math.min(TOTAL, 300_000), 1);
   if (url) process.env.PG_URL = url;
 }
 

@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { openServerConnection } from '../../nodes/lib/storage/database';
 import { pushReading } from '../../nodes/lib/storage/records';
 import { StorageService } from '../../nodes/lib/storage/service';
+import { serverWriteConcurrency } from '../../nodes/lib/storage/config';
 import { Spool } from '../../nodes/lib/storage/spool';
 import { BatchWriter } from '../../nodes/lib/storage/writer';
 import { openFixture, type DbFixture } from '../lib/storage/db-fixture';
@@ -85,6 +86,7 @@ describe(`storage outage: ${RATE_PER_S}/s for ${DURATION_MS / 1000} s through dr
         poolSize: f.embedded ? 1 : 4, statementTimeoutMs: 0, connectTimeoutMs: 2000,
       }, () => undefined),
       schema: f.schema,
+      writeConcurrency: f.embedded ? 1 : serverWriteConcurrency(4),
     });
     await service.start();
   });
@@ -103,6 +105,7 @@ describe(`storage outage: ${RATE_PER_S}/s for ${DURATION_MS / 1000} s through dr
       batchSize: 2000,
       flushIntervalMs: 200,
       maxBufferedRows: 20_000,
+      maxInFlight: service.writeConcurrency,
       spool: new Spool({ dir: spoolDir, segmentBytes: 1024 * 1024 }),
     });
     const sensors = 10;

@@ -23,6 +23,13 @@ export interface TimescaleDbCredentials {
   password?: string;
 }
 
+/** Writes kept in flight on a server pool, leaving at least one connection for queries. */
+const MAX_WRITE_CONCURRENCY = 4;
+
+export function serverWriteConcurrency(poolSize: number): number {
+  return Math.max(1, Math.min(MAX_WRITE_CONCURRENCY, poolSize - 1));
+}
+
 export type DbSettings =
   | { mode: 'embedded'; dataDir: string; schema: string; retentionDays: number }
   | { mode: 'server'; server: ServerOptions; schema: string; retentionDays: number };

@@ -30,6 +30,8 @@ export interface ServiceLog {
 export interface ServiceOptions {
   open: () => Promise<Connection>;
   schema: string;
+  /** Inserts a writer may keep in flight: 1 for embedded PGlite (one session), a few on a server pool. */
+  writeConcurrency?: number;
   maintenance?: MaintenanceOptions;
   maintenanceIntervalMs?: number;
   now?: Clock;
@@ -61,6 +63,10 @@ export class StorageService {
 
   get current(): ConnectionEvent {
     return this.event;
+  }
+
+  get writeConcurrency(): number {
+    return this.options.writeConcurrency ?? 1;
   }
 
   get mode(): StorageMode | undefined {
@@ -97,6 +103,27 @@ export class StorageService {
       if (failure.retriable) this.setState({ state: 'connecting', mode: store.info.mode, detail: failure.message });
       throw failure;
     }
+  }
+
+  /** A read for query nodes; `readOnly` runs it in a read-only transaction (user SQL templates). */
+  async query<R extends object = Record<string, unknown>>(text: string, values: readonly unknown[], readOnly = false): Promise<R[]> {
+    const connection = this.connection;
+    if (connection === undefined || this.store === undefined || this.closing) {
+      throw new PdmError('DB_UNAVAILABLE', this.event.detail ?? 'database not connected yet', { retriable: true });
+    }
+    try {
+      if (!readOnly) return await connection.db.query<R>(text, values);
+      return await connection.db.transaction(async (tx) => {
+        await tx.query('SET TRANSACTION READ ONLY');
+        return tx.query<R>(text, values);
+      });
+    } catch (err) {
+      throw toStorageError(err);
+    }
+  }
+
+  get schema(): string | undefined {
+    return this.store?.info.schema;
   }
 
   /** Runs the maintenance job once now (partitions, retention, rollups). */

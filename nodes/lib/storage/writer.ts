@@ -7,9 +7,14 @@ import { TABLE_NAMES, type TableName } from './tables';
 
 /**
  * Batched, ordered, loss-averse writes. Rows gather per table and are sealed into a batch by
- * size or age; sealed batches are written one at a time, oldest first. While the database is
- * unavailable they wait in memory up to a limit, then in the spool on disk; once anything is on
- * disk, newer batches follow it there, so the replay keeps arrival order.
+ * size or age; sealed batches are started oldest first, up to `maxInFlight` at a time (only on a
+ * server pool: inserts are idempotent, so overlapping them is safe). Ordering means start order:
+ * with N in flight, commits of at most N neighbouring batches may land out of order, nothing more.
+ * A batch whose write fails keeps its place at the head of the queue; batches written meanwhile
+ * leave it, and no newer batch starts until the failed ones are retried in their original order.
+ * While the database is unavailable batches wait in memory up to a limit, then in the spool on
+ * disk; once anything is on disk, newer batches follow it there, and the spool is replayed one
+ * batch at a time, so the replay keeps arrival order.
  */
 export type InsertBatch = (batch: Batch) => Promise<number>;
 export type PushRow<T> = (batch: Batch, item: T) => void;
@@ -24,6 +29,8 @@ export interface WriterOptions {
   maxBufferedRows?: number;
   spool?: Spool;
   now?: Clock;
+  /** Batches written at the same time; 1 (the default) for a single-session database such as PGlite. */
+  maxInFlight?: number;
   /** A batch the database refused for good (not retriable), or that had nowhere to wait. */
   onDrop?: (err: PdmError, batch: Batch) => void;
 }
@@ -48,6 +55,7 @@ export class BatchWriter {
   readonly batchSize: number;
   readonly flushIntervalMs: number;
   readonly maxBufferedRows: number;
+  readonly maxInFlight: number;
   readonly counts: WriterCounts = { written: 0, added: 0, dropped: 0 };
   /** The last retriable failure, cleared by the next successful write. */
   lastError: PdmError | undefined;
@@ -67,6 +75,7 @@ export class BatchWriter {
     this.batchSize = options.batchSize ?? 5000;
     this.flushIntervalMs = options.flushIntervalMs ?? 1000;
     this.maxBufferedRows = options.maxBufferedRows ?? 100_000;
+    this.maxInFlight = Math.max(1, Math.floor(options.maxInFlight ?? 1));
     this.now = options.now ?? systemClock;
     this.open = Object.fromEntries(TABLE_NAMES.map((t) => [t, emptyBatch(t)])) as Record<TableName, Batch>;
     this.openedAt = Object.fromEntries(TABLE_NAMES.map((t) => [t, 0])) as Record<TableName, number>;
@@ -180,34 +189,99 @@ export class BatchWriter {
   }
 
   private async drain(): Promise<void> {
-    for (;;) {
-      const fromMemory = this.pending.length > 0;
-      const batch = fromMemory ? this.pending[0] : this.options.spool?.peek();
-      if (batch === undefined) return;
-      if (this.closed) return;
-      try {
-        await this.options.insert(batch);
-        this.counts.written += batch.rows;
-        this.failures = 0;
-        this.lastError = undefined;
-      } catch (err) {
-        const failure = toStorageError(err);
-        if (failure.retriable) {
-          this.lastError = failure;
-          this.failures++;
-          this.retryAt = this.now() + this.retryDelay();
-          return;
-        }
-        this.drop(failure, batch);
+    while (!this.closed) {
+      if (this.pending.length > 0) {
+        if (!(await this.drainMemory())) return;
+        continue;
       }
+      const batch = this.options.spool?.peek();
+      if (batch === undefined) return;
+      const failure = await this.write(batch);
       if (this.closed) return;
-      if (fromMemory) {
-        this.pending.shift();
+      if (failure !== undefined) {
+        this.scheduleRetry(failure);
+        return;
+      }
+      this.succeeded();
+      this.options.spool?.ack();
+    }
+  }
+
+  /**
+   * Writes the in-memory queue with up to `maxInFlight` batches at once, removing each from the
+   * head once it and all before it are done. False when a write failed and a retry is scheduled.
+   */
+  private async drainMemory(): Promise<boolean> {
+    const running = new Set<Promise<void>>();
+    const settled = new Set<Batch>();
+    let failure: PdmError | undefined;
+    let next = 0;
+    for (;;) {
+      while (failure === undefined && next < this.pending.length && running.size < this.maxInFlight) {
+        const batch = this.pending[next++];
+        const task: Promise<void> = this.write(batch).then((failed) => {
+          running.delete(task);
+          if (failed !== undefined) {
+            failure ??= failed;
+            return;
+          }
+          settled.add(batch);
+          if (failure === undefined) this.succeeded();
+        });
+        running.add(task);
+      }
+      if (running.size === 0) break;
+      await Promise.race(running);
+      if (this.closed) return false;
+      next -= this.removeSettled(settled, failure === undefined);
+    }
+    if (failure === undefined) return true;
+    this.scheduleRetry(failure);
+    return false;
+  }
+
+  /** Removes settled batches from the head only, or (after a failure) from anywhere; returns how many. */
+  private removeSettled(settled: Set<Batch>, headOnly: boolean): number {
+    let removed = 0;
+    for (let i = 0; i < this.pending.length; ) {
+      const batch = this.pending[i];
+      if (settled.has(batch)) {
+        this.pending.splice(i, 1);
         this.pendingRows -= batch.rows;
+        settled.delete(batch);
+        removed++;
+      } else if (headOnly) {
+        break;
       } else {
-        this.options.spool?.ack();
+        i++;
       }
     }
+    return removed;
+  }
+
+  /** Inserts one batch; resolves with the failure when it may be retried, otherwise undefined (written or dropped). */
+  private async write(batch: Batch): Promise<PdmError | undefined> {
+    try {
+      await this.options.insert(batch);
+      this.counts.written += batch.rows;
+      return undefined;
+    } catch (err) {
+      const failure = toStorageError(err);
+      if (failure.retriable) return failure;
+      this.drop(failure, batch);
+      return undefined;
+    }
+  }
+
+  private succeeded(): void {
+    this.failures = 0;
+    this.lastError = undefined;
+  }
+
+  private scheduleRetry(failure: PdmError): void {
+    this.lastError = failure;
+    this.failures++;
+    this.retryAt = this.now() + this.retryDelay();
   }
 
   private retryDelay(): number {

@@ -205,4 +205,77 @@ describe('BatchWriter', () => {
     assert.deepEqual(dropped, [10, 10, 10]);
     assert.equal(writer.backlog, 20);
   });
+
+  it('keeps up to maxInFlight batches written at once, never more', async () => {
+    const db = new FakeDb();
+    let active = 0;
+    let peak = 0;
+    const writer = new BatchWriter({
+      insert: async (b) => {
+        active++;
+        peak = Math.max(peak, active);
+        await settle();
+        active--;
+        return db.insert(b);
+      },
+      batchSize: 10, maxInFlight: 3,
+    });
+    add(writer, 0, 100);
+    await writer.flush();
+    assert.equal(peak, 3);
+    assert.equal(db.stored.size, 100);
+    assert.equal(writer.backlog, 0);
+  });
+
+  it('with batches in flight, a failed one keeps its place and is retried before anything newer starts', async () => {
+    let now = 0;
+    const db = new FakeDb();
+    const started: number[] = [];
+    let failFirstOf10 = true;
+    const writer = new BatchWriter({
+      insert: async (b) => {
+        const first = b.columns[0][0] as number;
+        started.push(first);
+        await settle();
+        if (first === 10 && failFirstOf10) {
+          failFirstOf10 = false;
+          throw Object.assign(new Error('reset'), { code: 'ECONNRESET' });
+        }
+        return db.insert(b);
+      },
+      batchSize: 10, maxInFlight: 3, now: () => now,
+    });
+    add(writer, 0, 60);
+    await settle();
+    await settle();
+    await settle();
+    assert.ok(writer.retrying);
+    const beforeRetry = started.length;
+    assert.deepEqual(started.slice(0, 3), [0, 10, 20]);
+    assert.equal(writer.backlog, 60 - 10 * (beforeRetry - 1));
+    now += 10_000;
+    await writer.flush();
+    assert.equal(started[beforeRetry], 10);
+    assert.deepEqual(started.slice(beforeRetry + 1).sort((a, b) => a - b), [30, 40, 50].slice(beforeRetry - 3));
+    assert.equal(db.stored.size, 60);
+    assert.ok([...db.stored.values()].every((n) => n === 1));
+    assert.equal(writer.retrying, false);
+  });
+
+  it('with batches in flight, a database outage spills to disk and replays every row once', async () => {
+    let now = 0;
+    const db = new FakeDb();
+    db.up = false;
+    const spool = new Spool({ dir: spoolDir() });
+    const writer = new BatchWriter({ insert: db.insert, batchSize: 10, maxBufferedRows: 20, spool, maxInFlight: 4, now: () => now });
+    add(writer, 0, 70);
+    await settle();
+    assert.equal(writer.spooledRows, 50);
+    db.up = true;
+    now += 10_000;
+    await writer.flush();
+    assert.equal(db.stored.size, 70);
+    assert.ok([...db.stored.values()].every((n) => n === 1));
+    assert.equal(writer.backlog, 0);
+  });
 });
