@@ -96,7 +96,7 @@ function bearingFinding(
   const prominence = [0, 0, 0];
   const evidence: Evidence[] = [];
   for (let h = 1; h <= 3; h++) {
-    const peak = finder.find(input.envelope, h * base, input.defectTolerance);
+    const peak = finder.find(input.envelope, h * base, input.defectTolerance, base);
     if (h === 1) fundamentals.set(tone.label, peak);
     if (!peak) break;
     const line = evidenceOf(harmonicLabel(tone, h), 'envelope', peak);

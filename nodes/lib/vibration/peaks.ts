@@ -27,8 +27,10 @@ export class PeakFinder {
   /**
    * The largest bin within expectedHz·(1 ± tolerance) (at least ± 1 bin), or undefined when the
    * window lies outside the spectrum.
+   * @param combHz spacing of a harmonic series the line belongs to: the bins nearest its other
+   *   harmonics are left out of the floor, which a dense comb would otherwise raise to its own level.
    */
-  find(view: SpectrumView, expectedHz: number, tolerance: number): Peak | undefined {
+  find(view: SpectrumView, expectedHz: number, tolerance: number, combHz = 0): Peak | undefined {
     const centre = expectedHz / view.binHz;
     const reach = Math.max(1, centre * tolerance);
     const from = Math.max(FIRST_BIN, Math.ceil(centre - reach));
@@ -37,25 +39,39 @@ export class PeakFinder {
     const amplitude = view.amplitude;
     let best = from;
     for (let k = from + 1; k <= to; k++) if (amplitude[k] > amplitude[best]) best = k;
-    const floor = this.floor(view, from, to, Math.max(FLOOR_MIN_BINS, Math.round(centre * FLOOR_FRACTION)));
+    const floor = this.floor(view, from, to, Math.max(FLOOR_MIN_BINS, Math.round(centre * FLOOR_FRACTION)), combHz / view.binHz);
     const prominenceDb = floor > 0 ? 20 * Math.log10(amplitude[best] / floor) : amplitude[best] > 0 ? Infinity : 0;
     return { expectedHz, hz: best * view.binHz, amplitude: view.lobeAmplitude(best), floor, prominenceDb };
   }
 
-  /** Median amplitude of `width` bins on each side of [from, to]. */
-  private floor(view: SpectrumView, from: number, to: number, width: number): number {
+  /**
+   * Median amplitude of up to `width` bins on each side of [from, to]. Bins nearest a multiple
+   * of `combBins` are passed over (and the next ones outward taken instead).
+   */
+  private floor(view: SpectrumView, from: number, to: number, width: number, combBins: number): number {
     const amplitude = view.amplitude;
-    const lowStart = Math.max(FIRST_BIN, from - width);
-    const highEnd = Math.min(view.bins - 1, to + width);
-    const count = from - lowStart + (highEnd - to);
-    if (count <= 0) return 0;
-    if (this.scratch.length < count) this.scratch = new Float64Array(count * 2);
+    if (this.scratch.length < 2 * width) this.scratch = new Float64Array(4 * width);
     const values = this.scratch;
+    const comb = combBins > 1 ? combBins : 0;
     let n = 0;
-    for (let k = lowStart; k < from; k++) values[n++] = amplitude[k];
-    for (let k = to + 1; k <= highEnd; k++) values[n++] = amplitude[k];
-    return median(values, n);
+    for (let k = from - 1, taken = 0; k >= FIRST_BIN && taken < width; k--) {
+      if (comb > 0 && nearHarmonic(k, comb)) continue;
+      values[n++] = amplitude[k];
+      taken++;
+    }
+    for (let k = to + 1, taken = 0; k < view.bins && taken < width; k++) {
+      if (comb > 0 && nearHarmonic(k, comb)) continue;
+      values[n++] = amplitude[k];
+      taken++;
+    }
+    return n > 0 ? median(values, n) : 0;
   }
+}
+
+/** Whether bin k is the bin nearest some multiple of `spacing` bins. */
+function nearHarmonic(k: number, spacing: number): boolean {
+  const h = Math.round(k / spacing);
+  return h >= 1 && Math.abs(k - h * spacing) <= 0.5;
 }
 
 /** Median of values[0..n) by quickselect; reorders those values. */
