@@ -68,7 +68,7 @@ export class VibrationAnalyzer {
     const envelope = this.envelopes.run(welch, fs, lowHz, Math.min(highHz, fs / 2), 3.5 * highestTone + runningHz);
 
     const a = assess({
-      spectrum, envelope, runningHz, multipliers: m, velocityRms, machineClass: o.machineClass,
+      spectrum, envelope, wholeEnvelope: this.envelopes.wholeWindow, runningHz, multipliers: m, velocityRms, machineClass: o.machineClass,
       toMetresPerSecond2: toMs2, orderTolerance: o.orderTolerance, defectTolerance: o.defectTolerance,
     }, this.finder);
 

@@ -10,6 +10,17 @@ import type { WelchWorkspace } from './welch';
  */
 export class EnvelopeAnalyzer {
   private readonly workspaces = new Map<number, EnvelopeWorkspace>();
+  private lastWhole: SpectrumView | undefined;
+
+  /**
+   * The envelope spectrum of the last run over the whole waveform, unaveraged: the segments'
+   * band signals overlap-added (their Hann windows sum to one) give the band signal of the
+   * whole waveform, whose envelope resolves the slow lines (cage) that a segment cannot.
+   */
+  get wholeWindow(): SpectrumView {
+    if (!this.lastWhole) throw new Error('no envelope has been computed yet');
+    return this.lastWhole;
+  }
 
   /**
    * @param maxEnvelopeHz highest envelope frequency that must be resolved (defect harmonics
@@ -25,7 +36,7 @@ export class EnvelopeAnalyzer {
     // twice their bin count. Envelope content above that folds back, which only lifts the floor.
     const m = Math.min(n, Math.max(16, nextPowerOfTwo(Math.max(width, 2 * Math.ceil(maxEnvelopeHz / binHz) + 2))));
     const ws = this.workspace(n, m);
-    ws.run(welch, from, to, binHz);
+    this.lastWhole = ws.run(welch, from, to, binHz, sampleRate);
     return ws.spectrum;
   }
 
@@ -49,6 +60,7 @@ class EnvelopeWorkspace {
   private readonly analytic: Float64Array;
   private readonly envelope: Float64Array;
   private readonly transformed: Float64Array;
+  private readonly wholes = new Map<number, WholeEnvelope>();
 
   constructor(private readonly segmentSize: number, private readonly size: number) {
     this.fft = new Fft(size);
@@ -61,8 +73,11 @@ class EnvelopeWorkspace {
     this.transformed = new Float64Array(2 * size);
   }
 
-  run(welch: WelchWorkspace, from: number, to: number, binHz: number): void {
+  /** Fills `spectrum` (averaged over segments) and returns the whole-waveform envelope spectrum. */
+  run(welch: WelchWorkspace, from: number, to: number, binHz: number, sampleRate: number): SpectrumView {
     const { size, baseband, analytic, envelope, window, transformed } = this;
+    const whole = this.whole(welch.segments);
+    whole.band.fill(0);
     const centre = (from + to) >> 1;
     const spectra = welch.segmentSpectra;
     const stride = this.segmentSize + 2;
@@ -80,6 +95,8 @@ class EnvelopeWorkspace {
         baseband[2 * slot + 1] = spectra[base + 2 * k + 1] * scale;
       }
       this.fft.inverseComplex(baseband, analytic);
+      // Segment s starts s·segmentSize/2 samples in: the shift to baseband turned its phase by π·centre·s.
+      whole.add(analytic, (s * size) / 2, (centre * s) % 2 === 0 ? 1 : -1);
       let sum = 0;
       for (let i = 0; i < size; i++) {
         const re = analytic[2 * i];
@@ -99,6 +116,67 @@ class EnvelopeWorkspace {
       }
     }
     this.spectrum.finish(welch.segments, binHz);
+    whole.finish((sampleRate * size) / this.segmentSize);
+    return whole.spectrum;
+  }
+
+  private whole(segments: number): WholeEnvelope {
+    let whole = this.wholes.get(segments);
+    if (!whole) {
+      whole = new WholeEnvelope(this.size, this.window, segments);
+      this.wholes.set(segments, whole);
+    }
+    return whole;
+  }
+}
+
+/** The band signal of `segments` half-overlapping segments of `size` decimated samples, overlap-added, and its envelope spectrum. */
+class WholeEnvelope {
+  /** Interleaved (re, im) band signal. */
+  readonly band: Float64Array;
+  readonly spectrum: SpectrumView;
+  private readonly length: number;
+  /** Sum of the segments' windows: flat inside, a half window at either end. */
+  private readonly taper: Float64Array;
+  private readonly taperSum: number;
+  private readonly fft: Fft;
+  private readonly envelope: Float64Array;
+  private readonly transformed: Float64Array;
+
+  constructor(size: number, window: Float64Array, segments: number) {
+    this.length = ((segments + 1) * size) / 2;
+    const fftSize = nextPowerOfTwo(this.length);
+    this.band = new Float64Array(2 * this.length);
+    this.taper = new Float64Array(fftSize);
+    for (let s = 0; s < segments; s++) for (let i = 0; i < size; i++) this.taper[(s * size) / 2 + i] += window[i];
+    this.taperSum = this.taper.reduce((a, b) => a + b, 0);
+    this.fft = new Fft(fftSize);
+    this.spectrum = new SpectrumView(fftSize, this.taper);
+    this.envelope = new Float64Array(fftSize);
+    this.transformed = new Float64Array(2 * fftSize);
+  }
+
+  /** Adds sign × a segment's interleaved band signal starting at complex sample `start`. */
+  add(segment: Float64Array, start: number, sign: number): void {
+    const band = this.band;
+    const offset = 2 * start;
+    for (let i = 0; i < segment.length; i++) band[offset + i] += sign * segment[i];
+  }
+
+  finish(sampleRate: number): void {
+    const { band, envelope, taper, length } = this;
+    let sum = 0;
+    for (let i = 0; i < length; i++) {
+      const e = Math.sqrt(band[2 * i] * band[2 * i] + band[2 * i + 1] * band[2 * i + 1]);
+      envelope[i] = e;
+      sum += e;
+    }
+    const mean = sum / this.taperSum;
+    for (let i = 0; i < length; i++) envelope[i] -= mean * taper[i];
+    const power = this.spectrum.power;
+    power.fill(0);
+    this.fft.forwardReal(envelope, this.transformed, 0, power);
+    this.spectrum.finish(1, sampleRate / envelope.length);
   }
 }
 

@@ -97,6 +97,26 @@ describe('envelope spectrum', () => {
     within(peak.amplitude, 0.4, 0.02, 'modulation amplitude');
     assert.ok(Math.abs(peak.hz - 37) <= envelope.binHz);
   });
+
+  it('resolves over the whole waveform a modulation too slow for one segment', () => {
+    const fs = 12_800;
+    const x = new Float64Array(fs);
+    for (let i = 0; i < fs; i++) {
+      const t = i / fs;
+      x[i] = (1 + 0.4 * Math.cos(2 * Math.PI * 4 * t)) * Math.cos(2 * Math.PI * 3000 * t);
+    }
+    const welch = new WelchWorkspace(4096);
+    welch.run(x, 0, fs);
+    const analyzer = new EnvelopeAnalyzer();
+    const averaged = analyzer.run(welch, fs, 2500, 3500, 200);
+    const whole = analyzer.wholeWindow;
+    assert.ok(whole.binHz < averaged.binHz / 2, `${whole.binHz} Hz bins`);
+    const peak = new PeakFinder().find(whole, 4, 0.05, 4);
+    assert.ok(peak);
+    within(peak.amplitude, 0.4, 0.05, 'modulation amplitude');
+    assert.ok(Math.abs(peak.hz - 4) <= whole.binHz);
+    assert.ok(peak.prominenceDb > 20, `${peak.prominenceDb} dB`);
+  });
 });
 
 describe('analyzer features', () => {
