@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'INVALID_CONFIG'
   | 'DB_UNAVAILABLE'
-  | 'DB_ERROR';
+  | 'DB_ERROR'
+  | 'INVALID_QUERY';
 
 export interface PdmErrorOptions {
   retriable?: boolean;

@@ -111,14 +111,20 @@ export class StorageService {
     if (connection === undefined || this.store === undefined || this.closing) {
       throw new PdmError('DB_UNAVAILABLE', this.event.detail ?? 'database not connected yet', { retriable: true });
     }
+    const mode = this.store.info.mode;
     try {
-      if (!readOnly) return await connection.db.query<R>(text, values);
-      return await connection.db.transaction(async (tx) => {
-        await tx.query('SET TRANSACTION READ ONLY');
-        return tx.query<R>(text, values);
-      });
+      const rows = readOnly
+        ? await connection.db.transaction(async (tx) => {
+          await tx.query('SET TRANSACTION READ ONLY');
+          return tx.query<R>(text, values);
+        })
+        : await connection.db.query<R>(text, values);
+      if (this.event.state !== 'connected') this.setState({ state: 'connected', mode });
+      return rows;
     } catch (err) {
-      throw toStorageError(err);
+      const failure = toStorageError(err);
+      if (failure.retriable) this.setState({ state: 'connecting', mode, detail: failure.message });
+      throw failure;
     }
   }
 

@@ -1,0 +1,260 @@
+import { PdmError } from '../errors';
+import { isRecord } from '../reading';
+import type { StorageMode } from './schema';
+import { qualified, quoteIdent } from './sql';
+
+/**
+ * History queries for dashboards and flows, built as SQL text plus $n values: every value a
+ * caller supplies travels as a parameter, only checked identifiers reach the text. Bucketed
+ * trends read the raw readings for short ranges and the 1-minute or 1-hour rollups for longer
+ * ones, so a 30-day chart never scans 30 days of raw rows.
+ */
+export type QueryMode = 'raw' | 'bucketed' | 'latest' | 'health' | 'alerts' | 'sql';
+export type RollupSource = 'readings' | 'readings_1m' | 'readings_1h';
+
+export const QUERY_MODES: readonly QueryMode[] = ['raw', 'bucketed', 'latest', 'health', 'alerts', 'sql'];
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+const UNIT_MS: Record<string, number> = { s: 1000, m: MINUTE_MS, h: HOUR_MS, d: DAY_MS, w: 7 * DAY_MS };
+const DURATION = /^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$/;
+/** The longest range one query may ask for. */
+export const MAX_RANGE_MS = 400 * DAY_MS;
+/** Up to this span, bucketed queries read raw readings; up to the next, the 1-minute rollup. */
+export const RAW_UP_TO_MS = 2 * HOUR_MS;
+export const MINUTE_ROLLUP_UP_TO_MS = 3 * DAY_MS;
+/** Buckets per series an automatic bucket width aims at (a chart's useful resolution). */
+export const TARGET_POINTS = 300;
+const NICE_WIDTHS_MS = [1, 5, 10, 15, 30].map((n) => n * 1000)
+  .concat([1, 2, 5, 10, 15, 30].map((n) => n * MINUTE_MS), [1, 2, 3, 6, 12].map((n) => n * HOUR_MS), [1, 7].map((n) => n * DAY_MS));
+const MAX_PARAMS = 100;
+const MAX_NAME = 200;
+
+export interface QueryInput {
+  asset?: unknown;
+  sensor?: unknown;
+  from?: unknown;
+  to?: unknown;
+  range?: unknown;
+  bucket?: unknown;
+  params?: unknown;
+}
+
+export interface QueryDefaults {
+  asset: string;
+  sensor: string;
+  range: string;
+  bucket: string;
+}
+
+export interface QueryRequest {
+  mode: QueryMode;
+  asset: string | undefined;
+  sensor: string | undefined;
+  from: number;
+  to: number;
+  /** Bucket width for bucketed mode; 0 = choose from the span. */
+  bucketMs: number;
+  params: readonly unknown[];
+  limit: number;
+}
+
+export interface BuiltQuery {
+  text: string;
+  values: unknown[];
+  /** Table read by raw and bucketed modes. */
+  source?: RollupSource;
+  bucketMs?: number;
+}
+
+function invalid(message: string): PdmError {
+  return new PdmError('INVALID_QUERY', message);
+}
+
+/** '15m', '1h', '24h', '30d', '2w' → milliseconds. */
+export function parseDuration(value: unknown, what: string): number {
+  const match = typeof value === 'string' ? DURATION.exec(value) : null;
+  const ms = match ? Number(match[1]) * UNIT_MS[match[2]] : typeof value === 'number' ? value : NaN;
+  if (!Number.isFinite(ms) || ms <= 0 || ms > MAX_RANGE_MS) {
+    throw invalid(`${what} ${JSON.stringify(value)} is not a duration such as 15m, 1h, 24h or 30d (at most 400d)`);
+  }
+  return ms;
+}
+
+/** Epoch ms, or a date string Date.parse understands. */
+function parseTime(value: unknown, what: string): number {
+  const ms = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : value instanceof Date ? value.getTime() : NaN;
+  if (!Number.isFinite(ms)) throw invalid(`${what} ${JSON.stringify(value)} is not a time: use epoch ms or an ISO 8601 date`);
+  return ms;
+}
+
+function name(value: unknown, fallback: string, what: string): string | undefined {
+  const chosen = value === undefined || value === null || value === '' ? fallback : value;
+  if (chosen === '') return undefined;
+  // eslint-disable-next-line no-control-regex
+  if (typeof chosen !== 'string' || chosen.length > MAX_NAME || /[\u0000-\u001f]/.test(chosen)) {
+    throw invalid(`${what} must be a name of at most ${MAX_NAME} printable characters`);
+  }
+  return chosen;
+}
+
+/**
+ * The window asked for: msg.from/msg.to when given, else msg.range (or the default range)
+ * back from msg.to (or now).
+ */
+export function resolveWindow(input: QueryInput, defaultRange: string, now: number): { from: number; to: number } {
+  const to = input.to === undefined || input.to === null || input.to === '' ? now : parseTime(input.to, 'to');
+  const from = input.from === undefined || input.from === null || input.from === ''
+    ? to - parseDuration(input.range ?? defaultRange, 'range')
+    : parseTime(input.from, 'from');
+  if (from >= to) throw invalid('from must be before to');
+  if (to - from > MAX_RANGE_MS) throw invalid('the range is longer than 400 days');
+  return { from, to };
+}
+
+/** Checks one msg against the node's defaults; throws INVALID_QUERY with the reason. */
+export function queryRequest(mode: QueryMode, input: QueryInput, defaults: QueryDefaults, limit: number, now: number): QueryRequest {
+  const { from, to } = resolveWindow(input, defaults.range, now);
+  const asset = name(input.asset, defaults.asset, 'asset');
+  const sensor = name(input.sensor, defaults.sensor, 'sensor');
+  if ((mode === 'raw' || mode === 'bucketed' || mode === 'latest') && asset === undefined) {
+    throw invalid(`mode ${mode} needs an asset: set msg.asset or the node's asset`);
+  }
+  const bucketText = input.bucket ?? defaults.bucket;
+  const bucketMs = bucketText === undefined || bucketText === '' || bucketText === 'auto' ? 0 : parseDuration(bucketText, 'bucket');
+  const params = input.params ?? [];
+  if (!Array.isArray(params) || params.length > MAX_PARAMS || !params.every(isParameter)) {
+    throw invalid(`msg.params must be an array of at most ${MAX_PARAMS} strings, numbers, booleans or nulls`);
+  }
+  return { mode, asset, sensor, from, to, bucketMs, params, limit };
+}
+
+function isParameter(value: unknown): boolean {
+  return value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+}
+
+/** Raw readings up to 2 h, the 1-minute rollup up to 3 d, the 1-hour rollup beyond. */
+export function chooseSource(spanMs: number): RollupSource {
+  if (spanMs <= RAW_UP_TO_MS) return 'readings';
+  return spanMs <= MINUTE_ROLLUP_UP_TO_MS ? 'readings_1m' : 'readings_1h';
+}
+
+const SOURCE_WIDTH_MS: Record<RollupSource, number> = { readings: 1000, readings_1m: MINUTE_MS, readings_1h: HOUR_MS };
+
+/** The requested width, or a round width giving about TARGET_POINTS buckets; never finer than the source. */
+export function bucketWidth(spanMs: number, source: RollupSource, requestedMs: number): number {
+  const floor = SOURCE_WIDTH_MS[source];
+  if (requestedMs > 0) return Math.max(floor, Math.round(requestedMs / floor) * floor);
+  const wanted = spanMs / TARGET_POINTS;
+  const nice = NICE_WIDTHS_MS.find((w) => w >= wanted) ?? NICE_WIDTHS_MS[NICE_WIDTHS_MS.length - 1];
+  return Math.max(floor, nice);
+}
+
+const EPOCH_MS = (column: string): string => `(extract(epoch from ${column}) * 1000)::float8`;
+
+/** Builds the SQL of every mode but `sql` (see `templateQuery`). */
+export function buildQuery(request: QueryRequest, schema: string, mode: StorageMode): BuiltQuery {
+  const values: unknown[] = [new Date(request.from), new Date(request.to)];
+  const bind = (value: unknown): string => `$${values.push(value)}`;
+  const readings = qualified(schema, 'readings');
+  switch (request.mode) {
+    case 'raw': {
+      const filter = `asset = ${bind(request.asset)}${request.sensor === undefined ? '' : ` AND sensor = ${bind(request.sensor)}`}`;
+      return {
+        text: `SELECT ${EPOCH_MS('ts')} AS x, value AS y, sensor AS series, unit, quality FROM ${readings}
+          WHERE ${filter} AND ts >= $1 AND ts < $2 ORDER BY sensor, ts LIMIT ${bind(request.limit)}`,
+        values, source: 'readings',
+      };
+    }
+    case 'bucketed': {
+      const source = chooseSource(request.to - request.from);
+      const bucketMs = bucketWidth(request.to - request.from, source, request.bucketMs);
+      const time = source === 'readings' ? 'ts' : 'bucket';
+      const width = `${bind(`${bucketMs / 1000} seconds`)}::interval`;
+      const bucket = mode === 'timescale' ? `time_bucket(${width}, ${time})` : `date_bin(${width}, ${time}, timestamptz '2000-01-01')`;
+      const aggregates = source === 'readings'
+        ? 'avg(value) AS y, min(value) AS min, max(value) AS max, count(*)::int AS count'
+        : 'sum(sum) / nullif(sum(count), 0) AS y, min(min) AS min, max(max) AS max, sum(count)::int AS count';
+      const filter = `asset = ${bind(request.asset)}${request.sensor === undefined ? '' : ` AND sensor = ${bind(request.sensor)}`}`;
+      return {
+        text: `SELECT ${EPOCH_MS(bucket)} AS x, ${aggregates}, sensor AS series FROM ${qualified(schema, source)}
+          WHERE ${filter} AND ${time} >= $1 AND ${time} < $2 GROUP BY series, x ORDER BY series, x LIMIT ${bind(request.limit)}`,
+        values, source, bucketMs,
+      };
+    }
+    case 'latest': {
+      const filter = `asset = ${bind(request.asset)}${request.sensor === undefined ? '' : ` AND sensor = ${bind(request.sensor)}`}`;
+      return {
+        text: `SELECT DISTINCT ON (sensor) sensor, ${EPOCH_MS('ts')} AS ts, value, unit, quality FROM ${readings}
+          WHERE ${filter} AND ts >= $1 AND ts < $2 ORDER BY sensor, ts DESC LIMIT ${bind(request.limit)}`,
+        values,
+      };
+    }
+    case 'health': {
+      const assetFilter = request.asset === undefined ? '' : ` AND asset = ${bind(request.asset)}`;
+      const anomalies = qualified(schema, 'anomalies');
+      return {
+        text: `SELECT r.asset, r.sensors, r.last_ts, coalesce(a.open, 0)::int AS open_anomalies FROM
+          (SELECT asset, count(DISTINCT sensor)::int AS sensors, ${EPOCH_MS('max(ts)')} AS last_ts FROM ${readings}
+            WHERE ts >= $1 AND ts < $2${assetFilter} GROUP BY asset) r
+          LEFT JOIN (SELECT asset, count(*) AS open FROM ${anomalies}
+            WHERE ts >= $2::timestamptz - interval '24 hours' AND ts < $2 AND state <> 'resolved'${assetFilter} GROUP BY asset) a
+          ON a.asset = r.asset ORDER BY r.asset LIMIT ${bind(request.limit)}`,
+        values,
+      };
+    }
+    case 'alerts': {
+      values.length = 0;
+      const assetFilter = request.asset === undefined ? '' : ` AND asset = ${bind(request.asset)}`;
+      return {
+        text: `SELECT id, asset, sensor, severity, state, ${EPOCH_MS('opened_at')} AS opened_at, ${EPOCH_MS('updated_at')} AS updated_at,
+          ${EPOCH_MS('acknowledged_at')} AS acknowledged_at, acknowledged_by, record FROM ${qualified(schema, 'alerts')}
+          WHERE state <> 'resolved'${assetFilter} ORDER BY opened_at DESC LIMIT ${bind(request.limit)}`,
+        values,
+      };
+    }
+    case 'sql':
+      throw invalid('mode sql is built by templateQuery');
+  }
+}
+
+const PLACEHOLDER = /\$(\d+)/g;
+const SCHEMA_TOKEN = /\{\{\s*schema\s*\}\}/g;
+
+/**
+ * A user's SQL template: `{{schema}}` becomes the checked, quoted schema name; values only as
+ * $1..$n from msg.params, never spliced into the text. One statement only.
+ */
+export function templateQuery(template: string, schema: string, params: readonly unknown[]): BuiltQuery {
+  const text = template.trim().replace(/;\s*$/, '');
+  if (text === '') throw invalid('the SQL template is empty');
+  if (text.includes(';')) throw invalid('the SQL template must be one statement without ";"');
+  let highest = 0;
+  for (const match of text.matchAll(PLACEHOLDER)) highest = Math.max(highest, Number(match[1]));
+  if (highest !== params.length) {
+    throw invalid(`the SQL template uses $1..$${highest} but msg.params has ${params.length} value(s)`);
+  }
+  return { text: text.replace(SCHEMA_TOKEN, quoteIdent(schema)), values: [...params] };
+}
+
+export interface ChartPoint {
+  x: number;
+  y: number;
+  series: string;
+}
+
+/** Rows of raw or bucketed mode as Dashboard 2.0 ui-chart points: {x: epoch ms, y, series}. */
+export function toChartPoints(rows: readonly Record<string, unknown>[]): ChartPoint[] {
+  const points: ChartPoint[] = new Array<ChartPoint>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    points[i] = { x: Number(row.x), y: Number(row.y), series: String(row.series) };
+  }
+  return points;
+}
+
+/** A msg field, or undefined when the msg is not an object. */
+export function field(msg: unknown, key: keyof QueryInput): unknown {
+  return isRecord(msg) ? msg[key] : undefined;
+}
