@@ -48,23 +48,40 @@ export class Fft {
       powerSum[0] += out[offset] * out[offset];
       powerSum[half] += out[offset + 2 * half] * out[offset + 2 * half];
     }
-    for (let k = 1; k < half; k++) {
+    // Bins k and half − k come from the same two values: X[k] = E + W^k·O, X[half − k] = conj(E − W^k·O).
+    const quarter = half / 2;
+    for (let k = 1; k < quarter; k++) {
+      const j = half - k;
       const ar = z[2 * k];
       const ai = z[2 * k + 1];
-      const br = z[2 * (half - k)];
-      const bi = -z[2 * (half - k) + 1];
+      const br = z[2 * j];
+      const bi = -z[2 * j + 1];
       const evenRe = 0.5 * (ar + br);
       const evenIm = 0.5 * (ai + bi);
       const oddRe = 0.5 * (ai - bi);
       const oddIm = -0.5 * (ar - br);
       const c = cos[k];
       const s = sin[k];
-      const re = evenRe + c * oddRe + s * oddIm;
-      const im = evenIm + c * oddIm - s * oddRe;
+      const turnedRe = c * oddRe + s * oddIm;
+      const turnedIm = c * oddIm - s * oddRe;
+      const re = evenRe + turnedRe;
+      const im = evenIm + turnedIm;
+      const mirrorRe = evenRe - turnedRe;
+      const mirrorIm = turnedIm - evenIm;
       out[offset + 2 * k] = re;
       out[offset + 2 * k + 1] = im;
-      if (powerSum) powerSum[k] += re * re + im * im;
+      out[offset + 2 * j] = mirrorRe;
+      out[offset + 2 * j + 1] = mirrorIm;
+      if (powerSum) {
+        powerSum[k] += re * re + im * im;
+        powerSum[j] += mirrorRe * mirrorRe + mirrorIm * mirrorIm;
+      }
     }
+    const middleRe = z[2 * quarter];
+    const middleIm = -z[2 * quarter + 1];
+    out[offset + 2 * quarter] = middleRe;
+    out[offset + 2 * quarter + 1] = middleIm;
+    if (powerSum) powerSum[quarter] += middleRe * middleRe + middleIm * middleIm;
   }
 
   /** Inverse complex transform of interleaved (re, im) data, both of length 2·size, divided by size. */
