@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
-import type { EventEmitter } from 'node:events';
-import fs from 'node:fs';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
-import type { Node, NodeAPI, NodeInitializer, NodeMessage } from 'node-red';
+import { events, recorder, withCatalog } from '../support/node-helper';
+import type { Node, NodeMessage } from 'node-red';
 import anomalyDetectNode from '../../nodes/anomaly-detect';
 import type { AnomalyEvent } from '../../nodes/lib/anomaly/events';
 import type { WindowStats } from '../../nodes/lib/stats/types';
 import { pumpReadings } from '../lib/anomaly/pump';
-
-const messages: unknown = JSON.parse(
-  fs.readFileSync(path.join(__dirname, '..', '..', 'nodes', 'locales', 'en-US', 'anomaly-detect.json'), 'utf8'),
-);
 
 helper.init(require.resolve('node-red'));
 helper.settings({ contextStorage: { default: { module: 'memory' } } });
@@ -38,48 +33,9 @@ function flow(config: Record<string, unknown> = {}): FlowItem[] {
   ];
 }
 
-function translate(key: string, args: Record<string, unknown> = {}): string {
-  let entry: unknown = messages;
-  for (const part of key.split('.')) entry = (entry as Record<string, unknown> | undefined)?.[part];
-  if (typeof entry !== 'string') return key;
-  return entry.replace(/__(\w+)__/g, (_, name: string) => String(args[name]));
-}
-
-const withCatalog: NodeInitializer = (RED) => {
-  RED._ = translate as NodeAPI['_'];
-  return anomalyDetectNode(RED);
-};
-
 async function load(config: Record<string, unknown> = {}): Promise<Node> {
-  await helper.load(withCatalog, flow(config));
+  await helper.load(withCatalog(anomalyDetectNode), flow(config));
   return helper.getNode('a');
-}
-
-function events(node: Node): EventEmitter {
-  return node as unknown as EventEmitter;
-}
-
-function recorder(id: string): { messages: OutMessage[]; next: (n?: number) => Promise<OutMessage[]> } {
-  const received: OutMessage[] = [];
-  const waiters: Array<() => void> = [];
-  events(helper.getNode(id)).on('input', (msg: OutMessage) => {
-    received.push(msg);
-    waiters.splice(0).forEach((wake) => wake());
-  });
-  const next = (n = 1): Promise<OutMessage[]> => {
-    const target = received.length + n;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${id}: ${received.length}/${target} messages`)), 2000);
-      const check = (): void => {
-        if (received.length >= target) {
-          clearTimeout(timer);
-          resolve(received.slice(target - n, target));
-        } else waiters.push(check);
-      };
-      check();
-    });
-  };
-  return { messages: received, next };
 }
 
 /**
@@ -106,8 +62,8 @@ describe('anomaly-detect node', () => {
 
   it('forwards a normal single reading on output 2 with its score, and an anomaly on output 1', async () => {
     const node = await load();
-    const normal = recorder('normal');
-    const out = recorder('events');
+    const normal = recorder<OutMessage>('normal');
+    const out = recorder<OutMessage>('events');
     for (const r of steady(30)) node.receive({ payload: r, topic: 'kept' });
     const passed = await normal.next(30);
     assert.equal(passed[0].anomaly?.warmingUp, true);
@@ -129,8 +85,8 @@ describe('anomaly-detect node', () => {
 
   it('a batch gives at most one message of normal readings with aligned scores, and one message per event', async () => {
     const node = await load({ cooldown: 0 });
-    const normal = recorder('normal');
-    const out = recorder('events');
+    const normal = recorder<OutMessage>('normal');
+    const out = recorder<OutMessage>('events');
     const batch = steady(60);
     batch[40] = { ...batch[40], value: 90 };
     batch[50] = { ...batch[50], value: 10 };
@@ -147,7 +103,7 @@ describe('anomaly-detect node', () => {
 
   it('sends the events of a batch in one message when asked', async () => {
     const node = await load({ batchEvents: true, passNormal: false, cooldown: 0 });
-    const out = recorder('events');
+    const out = recorder<OutMessage>('events');
     const batch = steady(40);
     batch[30] = { ...batch[30], value: 90 };
     batch[35] = { ...batch[35], value: 95 };
@@ -159,8 +115,8 @@ describe('anomaly-detect node', () => {
 
   it('scores window statistics per feature', async () => {
     const node = await load({ features: 'mean,max', warmUp: 10 });
-    const out = recorder('events');
-    const normal = recorder('normal');
+    const out = recorder<OutMessage>('events');
+    const normal = recorder<OutMessage>('normal');
     const stats = (i: number, max: number): WindowStats => ({
       asset: 'fan-2', sensor: 'vibration', start: T0 + i * 10_000, end: T0 + (i + 1) * 10_000, count: 100,
       mean: 2 + Math.sin(i) * 0.1, std: 0.1, min: 1.8, max, range: max - 1.8, rms: 2, peak: max, peakToPeak: max - 1.8,
@@ -178,12 +134,12 @@ describe('anomaly-detect node', () => {
   it('restores baselines after a redeploy from the node context', async () => {
     const node = await load({ persistInterval: 0 });
     await useConfiguredStore();
-    const normal = recorder('normal');
+    const normal = recorder<OutMessage>('normal');
     node.receive({ payload: steady(30) });
     await normal.next();
     await helper.setFlows(flow({ persistInterval: 0, name: 'redeployed' }), 'full');
-    const again = recorder('normal');
-    const out = recorder('events');
+    const again = recorder<OutMessage>('normal');
+    const out = recorder<OutMessage>('events');
     helper.getNode('a').receive({ payload: steady(1, 30)[0] });
     const [msg] = await again.next();
     assert.equal(msg.anomaly?.warmingUp, false, 'no warm-up after the redeploy');
@@ -194,12 +150,12 @@ describe('anomaly-detect node', () => {
   it('forgets the baselines when the node is removed', async () => {
     await load({ persistInterval: 0 });
     await useConfiguredStore();
-    const normal = recorder('normal');
+    const normal = recorder<OutMessage>('normal');
     helper.getNode('a').receive({ payload: steady(30) });
     await normal.next();
     await helper.setFlows(flow().filter((n) => n.id !== 'a'), 'full');
     await helper.setFlows(flow({ persistInterval: 0 }), 'full');
-    const again = recorder('normal');
+    const again = recorder<OutMessage>('normal');
     helper.getNode('a').receive({ payload: steady(1, 30)[0] });
     const [msg] = await again.next();
     assert.equal(msg.anomaly?.warmingUp, true);
@@ -207,7 +163,7 @@ describe('anomaly-detect node', () => {
 
   it('reports a bad single reading to a Catch node', async () => {
     const node = await load();
-    const caught = recorder('caught');
+    const caught = recorder<OutMessage>('caught');
     node.receive({ payload: { asset: 'pump-1', sensor: 'temp', value: 'hot', ts: T0 } });
     const [msg] = await caught.next();
     assert.match(String(msg.error?.message), /value must be a number/);
@@ -215,8 +171,8 @@ describe('anomaly-detect node', () => {
 
   it('keeps the good readings of a batch and reports the bad ones once', async () => {
     const node = await load();
-    const caught = recorder('caught');
-    const normal = recorder('normal');
+    const caught = recorder<OutMessage>('caught');
+    const normal = recorder<OutMessage>('normal');
     node.receive({ payload: [...steady(3), { asset: 'pump-1', value: 1, ts: T0 }, null] });
     const [[passed], [error]] = await Promise.all([normal.next(), caught.next()]);
     assert.equal((passed.payload as unknown[]).length, 3);
@@ -230,7 +186,7 @@ describe('anomaly-detect node', () => {
     const node = await load();
     const statuses: { fill?: string; shape?: string; text?: string }[] = [];
     events(node).on('call:status', (call: { args: [{ fill?: string; shape?: string; text?: string }] }) => statuses.push(call.args[0]));
-    const normal = recorder('normal');
+    const normal = recorder<OutMessage>('normal');
     node.receive({ payload: steady(5) });
     await normal.next();
     await new Promise((resolve) => setTimeout(resolve, 1100));
@@ -242,7 +198,7 @@ describe('anomaly-detect node', () => {
 
   it('with an invalid configuration every message fails to a Catch node with the reason', async () => {
     const node = await load({ rules: [{ match: 'x/*', options: '{"zThreshold": -1}' }] });
-    const caught = recorder('caught');
+    const caught = recorder<OutMessage>('caught');
     node.receive({ payload: steady(1)[0] });
     const [msg] = await caught.next();
     assert.match(String(msg.error?.message), /zThreshold/);
@@ -257,8 +213,8 @@ describe('anomaly-detect node', () => {
 
     it('fires an event for a broken relation between sensors that no single sensor shows', async () => {
       const node = await load(MV);
-      const normal = recorder('normal');
-      const out = recorder('events');
+      const normal = recorder<OutMessage>('normal');
+      const out = recorder<OutMessage>('events');
       train(node);
       await normal.next();
       node.receive({ payload: broken(100) });
@@ -276,11 +232,11 @@ describe('anomaly-detect node', () => {
     it('keeps the trained model across a redeploy', async () => {
       const node = await load(MV);
       await useConfiguredStore();
-      const normal = recorder('normal');
+      const normal = recorder<OutMessage>('normal');
       train(node);
       await normal.next();
       await helper.setFlows(flow({ ...MV, name: 'redeployed' }), 'full');
-      const out = recorder('events');
+      const out = recorder<OutMessage>('events');
       helper.getNode('a').receive({ payload: broken(100) });
       const [msg] = await out.next();
       assert.equal((msg.payload as AnomalyEvent).sensor, 'flow,pressure,current', 'scored at once, without relearning');
@@ -288,7 +244,7 @@ describe('anomaly-detect node', () => {
 
     it('refuses a sensor list that is not a list of names, with the reason', async () => {
       const node = await load({ ...MV, mvSensors: 'flow,press*' });
-      const caught = recorder('caught');
+      const caught = recorder<OutMessage>('caught');
       node.receive({ payload: pumpReadings('pump-7', 0, T0)[0] });
       const [msg] = await caught.next();
       assert.match(String(msg.error?.message), /multivariate: "press\*": name each sensor/);
