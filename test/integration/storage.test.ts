@@ -163,4 +163,17 @@ describe('storage schema and store', () => {
     assert.equal(Number(hour.count), 180);
     assert.equal(hour.sum, (179 * 180) / 2);
   });
+
+  it('plain mode: rows stored long after their time (a replay, a backfill) still reach the rollups', async (t) => {
+    if (info.mode !== 'plain') return t.skip('continuous aggregates are refreshed by TimescaleDB');
+    const start = T0 + 6 * 3_600_000;
+    const later = start + 5 * 3_600_000;
+    await store.maintain(later);
+    await store.insert(readings('late', 120, start, 1000));
+    await store.maintain(later + 60_000);
+    const minutes = await f.db.query<{ count: string }>(`SELECT count FROM "${f.schema}".readings_1m WHERE asset = 'late' ORDER BY bucket`);
+    assert.deepEqual(minutes.map((m) => Number(m.count)), [60, 60]);
+    const [hour] = await f.db.query<{ count: string }>(`SELECT count FROM "${f.schema}".readings_1h WHERE asset = 'late'`);
+    assert.equal(Number(hour.count), 120);
+  });
 });

@@ -72,12 +72,16 @@ async function dropExpired(db: Queryable, schema: string, table: TableName, cuto
   return dropped;
 }
 
-/** Recomputes rollup buckets from `from` to the last whole bucket before `now`. */
-async function refreshRollup(db: Queryable, schema: string, name: string, source: string, widthMs: number, now: number): Promise<number> {
+/**
+ * Recomputes rollup buckets from the last refresh (less the lateness allowance), or from
+ * `lateFrom` when older rows were stored since (a spool replay, a backfill), to the last whole
+ * bucket before `now`.
+ */
+async function refreshRollup(db: Queryable, schema: string, name: string, source: string, widthMs: number, now: number, lateFrom: number): Promise<number> {
   const state = qualified(schema, 'rollup_state');
   const rows = await db.query<{ refreshed_to: Date }>(`SELECT refreshed_to FROM ${state} WHERE name = $1`, [name]);
   const to = Math.floor(now / widthMs) * widthMs;
-  const since = rows.length > 0 ? rows[0].refreshed_to.getTime() - ROLLUP_LATENESS_MS : now - FIRST_ROLLUP_SPAN_MS;
+  const since = Math.min(lateFrom, rows.length > 0 ? rows[0].refreshed_to.getTime() - ROLLUP_LATENESS_MS : now - FIRST_ROLLUP_SPAN_MS);
   const from = Math.floor(since / widthMs) * widthMs;
   if (from >= to) return 0;
   const fromSource = source === 'readings'
@@ -99,18 +103,20 @@ async function trimRollup(db: Queryable, schema: string, name: string, cutoff: n
   await db.query(`DELETE FROM ${qualified(schema, name)} WHERE bucket < $1`, [new Date(cutoff)]);
 }
 
-export async function maintainPlain(db: Queryable, info: SchemaInfo, now: number, options: MaintenanceOptions): Promise<MaintenanceReport> {
+/** `lateFrom`: the oldest reading time stored since the last run (Infinity when none). */
+export async function maintainPlain(db: Queryable, info: SchemaInfo, now: number, options: MaintenanceOptions, lateFrom = Infinity): Promise<MaintenanceReport> {
   const report: MaintenanceReport = { created: 0, dropped: 0, rolledUp: 0 };
   const today = dayOf(now);
   const cutoffDay = today - options.retentionDays;
+  const rollFrom = Math.max(lateFrom, cutoffDay * DAY_MS);
   for (const table of TABLE_NAMES) {
     for (let day = today; day <= today + options.daysAhead; day++) {
       if (await ensurePartition(db, info.schema, table, day)) report.created++;
     }
     report.dropped += await dropExpired(db, info.schema, table, cutoffDay);
   }
-  report.rolledUp += await refreshRollup(db, info.schema, 'readings_1m', 'readings', MINUTE_MS, now);
-  report.rolledUp += await refreshRollup(db, info.schema, 'readings_1h', 'readings_1m', HOUR_MS, now);
+  report.rolledUp += await refreshRollup(db, info.schema, 'readings_1m', 'readings', MINUTE_MS, now, rollFrom);
+  report.rolledUp += await refreshRollup(db, info.schema, 'readings_1h', 'readings_1m', HOUR_MS, now, rollFrom);
   await trimRollup(db, info.schema, 'readings_1m', cutoffDay * DAY_MS);
   await trimRollup(db, info.schema, 'readings_1h', cutoffDay * DAY_MS);
   return report;

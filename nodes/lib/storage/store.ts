@@ -38,6 +38,8 @@ export class Store {
   /** Days known to have a partition, per table (plain mode only). */
   private readonly partitionDays: Record<TableName, Set<number>>;
   private retentionApplied = false;
+  /** The oldest reading time stored since the last maintenance, so late rows reach the rollups. */
+  private lateFrom = Infinity;
 
   constructor(
     private readonly db: Queryable,
@@ -53,6 +55,7 @@ export class Store {
     if (batch.rows === 0) return 0;
     if (this.info.mode === 'plain') await this.ensurePartitions(batch);
     const rows = await this.db.query<{ n: number }>(`WITH ins AS (${this.statements[batch.table]} RETURNING 1) SELECT count(*)::int AS n FROM ins`, batch.columns);
+    if (batch.table === 'readings' && rows[0].n > 0) this.lateFrom = Math.min(this.lateFrom, timeSpan(batch).min);
     return rows[0].n;
   }
 
@@ -62,7 +65,15 @@ export class Store {
       this.retentionApplied = true;
       return { created: 0, dropped: 0, rolledUp: 0 };
     }
-    const report = await maintainPlain(this.db, this.info, now, this.maintenance);
+    const lateFrom = this.lateFrom;
+    this.lateFrom = Infinity;
+    let report: MaintenanceReport;
+    try {
+      report = await maintainPlain(this.db, this.info, now, this.maintenance, lateFrom);
+    } catch (err) {
+      this.lateFrom = Math.min(this.lateFrom, lateFrom);
+      throw err;
+    }
     if (report.dropped > 0) for (const days of Object.values(this.partitionDays)) days.clear();
     return report;
   }
