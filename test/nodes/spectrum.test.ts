@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
-import type { EventEmitter } from 'node:events';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
-import type { Node, NodeAPI, NodeInitializer, NodeMessage } from 'node-red';
+import { events, withCatalog } from '../support/node-helper';
+import type { Node, NodeMessage } from 'node-red';
 import spectrumNode from '../../nodes/spectrum';
 import { generateWaveform } from '../../nodes/lib/sim/waveform';
 import type { ChartPoint } from '../../nodes/lib/vibration/chart';
 import type { Diagnosis, VibrationFeatures } from '../../nodes/lib/vibration/types';
 import { isWindowStats } from '../../nodes/lib/stats/types';
-
-const messages: unknown = JSON.parse(
-  fs.readFileSync(path.join(__dirname, '..', '..', 'nodes', 'locales', 'en-US', 'spectrum.json'), 'utf8'),
-);
 
 helper.init(require.resolve('node-red'));
 
@@ -38,26 +32,9 @@ function flow(config: Record<string, unknown> = {}): FlowItem[] {
   ];
 }
 
-/** The shipped en-US catalog in place of the helper's key-echoing RED._, so a missing label fails a test. */
-function translate(key: string, args: Record<string, unknown> = {}): string {
-  let entry: unknown = messages;
-  for (const part of key.split('.')) entry = (entry as Record<string, unknown> | undefined)?.[part];
-  if (typeof entry !== 'string') return key;
-  return entry.replace(/__(\w+)__/g, (_, name: string) => String(args[name]));
-}
-
-const withCatalog: NodeInitializer = (RED) => {
-  RED._ = translate as NodeAPI['_'];
-  return spectrumNode(RED);
-};
-
 async function load(config: Record<string, unknown> = {}): Promise<Node> {
-  await helper.load(withCatalog, flow(config));
+  await helper.load(withCatalog(spectrumNode), flow(config));
   return helper.getNode('s');
-}
-
-function events(node: Node): EventEmitter {
-  return node as unknown as EventEmitter;
 }
 
 function collect(id: string): OutMessage[] {
