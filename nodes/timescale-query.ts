@@ -55,8 +55,10 @@ export = function register(RED: NodeAPI): void {
     let lastFailure = '';
     let lastMs = 0;
     const waiting = new Set<() => void>();
+    let closed = false;
 
     const refreshStatus = (): void => {
+      if (closed) return;
       const failedText = failed > 0 ? RED._('timescale-query.status.failed', { count: compactCount(failed) }) : '';
       if (lastFailure !== '') {
         status.set(STATUS.error(RED._('timescale-query.status.error', { detail: lastFailure.slice(0, MAX_DETAIL) }) + failedText));
@@ -117,6 +119,7 @@ export = function register(RED: NodeAPI): void {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      closed = true;
       for (const cancel of waiting) cancel();
       unregister();
       status.cancel();

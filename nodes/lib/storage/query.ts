@@ -1,5 +1,4 @@
 import { PdmError } from '../errors';
-import { isRecord } from '../reading';
 import type { StorageMode } from './schema';
 import { qualified, quoteIdent } from './sql';
 
@@ -252,9 +251,4 @@ export function toChartPoints(rows: readonly Record<string, unknown>[]): ChartPo
     points[i] = { x: Number(row.x), y: Number(row.y), series: String(row.series) };
   }
   return points;
-}
-
-/** A msg field, or undefined when the msg is not an object. */
-export function field(msg: unknown, key: keyof QueryInput): unknown {
-  return isRecord(msg) ? msg[key] : undefined;
 }
