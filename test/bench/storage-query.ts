@@ -22,9 +22,9 @@ const RUNS = 15;
 
 const CASES: { label: string; mode: QueryMode; input: QueryInput; allAssets?: boolean }[] = [
   { label: 'raw 1h, one sensor', mode: 'raw', input: { sensor: 's1', range: '1h' } },
-  { label: 'trend 1h, 20 sensors (raw)', mode: 'bucketed', input: { range: '1h' } },
-  { label: 'trend 24h, 20 sensors (1-minute rollup)', mode: 'bucketed', input: { range: '24h' } },
-  { label: `trend ${DAYS}d, 20 sensors (1-hour rollup)`, mode: 'bucketed', input: { range: `${DAYS}d` } },
+  { label: 'trend 1h, 20 sensors', mode: 'bucketed', input: { range: '1h' } },
+  { label: 'trend 24h, 20 sensors', mode: 'bucketed', input: { range: '24h' } },
+  { label: `trend ${DAYS}d, 20 sensors`, mode: 'bucketed', input: { range: `${DAYS}d` } },
   { label: 'latest per sensor (24h)', mode: 'latest', input: { range: '24h' } },
   { label: 'health of all assets (24h)', mode: 'health', input: { range: '24h' }, allAssets: true },
 ];
@@ -67,7 +67,8 @@ async function main(): Promise<void> {
       }
       times.sort((a, b) => a - b);
       const median = times[Math.floor(RUNS / 2)];
-      console.log(`${c.label.padEnd(42)} ${String(count).padStart(6)} rows  median ${median.toFixed(1).padStart(7)} ms  max ${times[RUNS - 1].toFixed(1).padStart(7)} ms`);
+      const label = built.source === undefined ? c.label : `${c.label} from ${built.source}`;
+      console.log(`${label.padEnd(48)} ${String(count).padStart(6)} rows  median ${median.toFixed(1).padStart(7)} ms  max ${times[RUNS - 1].toFixed(1).padStart(7)} ms`);
     }
   } finally {
     await f.cleanup();
