@@ -116,6 +116,9 @@ describe('storage queries', () => {
       { sensor: 't', ts: T - STEP, value: (5 * HOUR) / STEP - 1, unit: 'C', quality: null },
       { sensor: 'v', ts: T - STEP, value: 1, unit: null, quality: null },
     ]);
+    const one = await run('latest', { sensor: 'v', range: '24h', to: T - HOUR });
+    assert.deepEqual(one.rows, [{ sensor: 'v', ts: T - HOUR - STEP, value: 1, unit: null, quality: null }]);
+    assert.deepEqual((await run('latest', { sensor: 'none', range: '24h' })).rows, []);
   });
 
   it('summarises asset health: sensors, last reading, anomalies open in the last 24 h', async () => {

@@ -183,10 +183,22 @@ export function buildQuery(request: QueryRequest, schema: string, mode: StorageM
       };
     }
     case 'latest': {
-      const filter = `asset = ${bind(request.asset)}${request.sensor === undefined ? '' : ` AND sensor = ${bind(request.sensor)}`}`;
+      // Each sensor's newest row by the (asset, sensor, ts) key index: a skip scan for the
+      // sensors, then one backward index probe per sensor, instead of sorting the whole range.
+      const asset = bind(request.asset);
+      const range = `asset = ${asset} AND ts >= $1 AND ts < $2`;
+      const sensors = request.sensor === undefined
+        ? `WITH RECURSIVE s AS (
+            (SELECT sensor FROM ${readings} WHERE ${range} ORDER BY sensor LIMIT 1)
+            UNION ALL
+            SELECT (SELECT sensor FROM ${readings} WHERE ${range} AND sensor > s.sensor ORDER BY sensor LIMIT 1) FROM s WHERE s.sensor IS NOT NULL)
+          SELECT sensor FROM s WHERE sensor IS NOT NULL`
+        : `SELECT ${bind(request.sensor)}::text AS sensor`;
       return {
-        text: `SELECT DISTINCT ON (sensor) sensor, ${EPOCH_MS('ts')} AS ts, value, unit, quality FROM ${readings}
-          WHERE ${filter} AND ts >= $1 AND ts < $2 ORDER BY sensor, ts DESC LIMIT ${bind(request.limit)}`,
+        text: `SELECT k.sensor, ${EPOCH_MS('r.ts')} AS ts, r.value, r.unit, r.quality FROM (${sensors}) k
+          CROSS JOIN LATERAL (SELECT ts, value, unit, quality FROM ${readings}
+            WHERE ${range} AND sensor = k.sensor ORDER BY ts DESC LIMIT 1) r
+          ORDER BY k.sensor LIMIT ${bind(request.limit)}`,
         values,
       };
     }

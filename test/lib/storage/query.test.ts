@@ -83,9 +83,12 @@ describe('query building', () => {
     assert.doesNotMatch(all.text, /sensor = \$/);
     assert.equal(all.values.length, 4);
     const one = buildQuery(queryRequest('latest', { sensor: 't' }, DEFAULTS, 10, NOW), 'pdm', 'plain');
-    assert.match(one.text, /DISTINCT ON \(sensor\)/);
-    assert.match(one.text, /sensor = \$4/);
+    assert.doesNotMatch(one.text, /RECURSIVE/);
+    assert.match(one.text, /SELECT \$4::text AS sensor/);
     assert.deepEqual(one.values.slice(2), ['pump-1', 't', 10]);
+    const every = buildQuery(queryRequest('latest', {}, DEFAULTS, 10, NOW), 'pdm', 'plain');
+    assert.match(every.text, /WITH RECURSIVE/);
+    assert.deepEqual(every.values.slice(2), ['pump-1', 10]);
   });
 
   it('lists open alerts, for one asset or all, without a time window', () => {
