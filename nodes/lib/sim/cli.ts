@@ -1,0 +1,119 @@
+/**
+ * Headless plant simulator: prints readings (and ground truth) as JSON lines on stdout.
+ *
+ *   node dist/nodes/lib/sim/cli.js --assets 4 --acceleration 1440 --seed 1
+ */
+import { describeError } from '../errors';
+import { SimClock } from './clock';
+import { settingsFromConfig, type PlantSimConfig } from './config';
+import { PlantSimulator, type PlantSample } from './plant';
+
+export const HELP = `Usage: node dist/nodes/lib/sim/cli.js [options]
+
+Simulates a plant and prints one JSON line per reading ({"asset","sensor","value","ts","unit"})
+and one per ground-truth event ({"truth":{"asset","fault","kind","ts"}}).
+
+  --assets N            number of assets (default 4)
+  --kind KIND           pump | motor | compressor | conveyor (default pump)
+  --acceleration X      simulated seconds per real second (default 1440: a day per minute)
+  --tick MS             real milliseconds between samples (default 1000)
+  --seed N              seed (default 1)
+  --fault A:F:ON:TTF[:SENSOR]
+                        schedule fault F on asset A, onset after ON simulated hours, failing TTF
+                        hours later (repeatable), e.g. --fault pump-1:bearing-wear:24:120
+  --random RATE         random faults, RATE per asset per simulated 30 days (instead of --fault)
+  --repair H            simulated hours from failure to repair (default 8)
+  --hours H             stop after H simulated hours
+  --fast                do not wait between ticks (needs --hours)
+  --help                this text
+
+Example: node dist/nodes/lib/sim/cli.js --assets 4 --acceleration 1440 --seed 1
+`;
+
+export interface CliOptions {
+  config: PlantSimConfig;
+  hours?: number;
+  fast: boolean;
+  help: boolean;
+}
+
+export function parseArgs(argv: string[]): CliOptions {
+  const config: PlantSimConfig = { assetMode: 'count', scheduleMode: 'list', scenarios: [] };
+  const scenarios: Array<Record<string, string>> = [];
+  const options: CliOptions = { config, fast: false, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--assets': config.assetCount = value(); break;
+      case '--kind': config.assetKind = value(); break;
+      case '--acceleration': config.acceleration = value(); break;
+      case '--tick': config.tickMs = value(); break;
+      case '--seed': config.seed = value(); break;
+      case '--repair': config.repairHours = value(); break;
+      case '--random': config.scheduleMode = 'random'; config.ratePerMonth = value(); break;
+      case '--hours': options.hours = Number(value()); break;
+      case '--fast': options.fast = true; break;
+      case '--help': case '-h': options.help = true; break;
+      case '--fault': {
+        const [asset, fault, onsetHours, failureHours, sensor] = value().split(':');
+        scenarios.push({ asset, fault, onsetHours, failureHours, sensor: sensor ?? '' });
+        break;
+      }
+      default: throw new Error(`unknown option ${flag}`);
+    }
+  }
+  config.scenarios = scenarios;
+  if (options.fast && !(Number(options.hours) > 0)) throw new Error('--fast needs --hours');
+  return options;
+}
+
+export function sampleLines(sample: PlantSample): string {
+  let text = '';
+  for (const event of sample.truth) text += `${JSON.stringify({ truth: event })}\n`;
+  for (const reading of sample.readings) text += `${JSON.stringify(reading)}\n`;
+  return text;
+}
+
+function main(argv: string[]): void {
+  let options: CliOptions;
+  try {
+    options = parseArgs(argv);
+    if (options.help) {
+      process.stdout.write(HELP);
+      return;
+    }
+  } catch (err) {
+    process.stderr.write(`${describeError(err)}\n\n${HELP}`);
+    process.exitCode = 2;
+    return;
+  }
+  const settings = settingsFromConfig(options.config);
+  const start = Date.now();
+  const plant = new PlantSimulator({ ...settings.plant, start });
+  const end = options.hours === undefined ? Infinity : start + options.hours * 3_600_000;
+  if (options.fast) {
+    const step = settings.tickMs * settings.acceleration;
+    for (let ts = start; ts <= end; ts += step) process.stdout.write(sampleLines(plant.sample(ts)));
+    return;
+  }
+  const clock = new SimClock(settings.acceleration, start);
+  const timer = setInterval(() => {
+    const ts = Math.min(clock.simNow(), end);
+    process.stdout.write(sampleLines(plant.sample(ts)));
+    if (ts >= end) clearInterval(timer);
+  }, settings.tickMs);
+}
+
+if (require.main === module) {
+  try {
+    main(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${describeError(err)}\n`);
+    process.exitCode = 1;
+  }
+}
