@@ -24,6 +24,7 @@ const BENCHES: Bench[] = [
   { name: 'spectrum throughput', script: 'spectrum-throughput.js', args: [] },
   { name: 'spectrum diagnosis', script: 'spectrum-diagnosis.js', args: [] },
   { name: 'storage write', script: 'storage-write.js', args: [] },
+  { name: 'storage query', script: 'storage-query.js', args: [] },
 ];
 
 const filters = process.argv.slice(2);
