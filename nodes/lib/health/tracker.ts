@@ -57,6 +57,8 @@ const STATUSES: readonly string[] = ['healthy', 'attention', 'critical'];
 
 export class HealthTracker {
   private readonly assets = new Map<string, AssetState>();
+  /** Assets changed since the last reports(), so a message costs its own assets, not all of them. */
+  private readonly touched: Array<[string, AssetState]> = [];
   private readonly orderedTimes: number[] = [];
   private readonly orderedValues: number[] = [];
 
@@ -102,8 +104,7 @@ export class HealthTracker {
   /** Reports of the assets touched since the last call that are due (changed enough, or every one when emitEvery). */
   reports(): HealthReport[] {
     const out: HealthReport[] = [];
-    for (const [asset, s] of this.assets) {
-      if (!s.dirty) continue;
+    for (const [asset, s] of this.touched) {
       s.dirty = false;
       const report = this.assess(asset, s);
       const due = this.options.emitEvery || s.emittedStatus !== report.status ||
@@ -113,6 +114,7 @@ export class HealthTracker {
       s.emittedStatus = report.status;
       out.push(report);
     }
+    this.touched.length = 0;
     return out;
   }
 
@@ -159,12 +161,15 @@ export class HealthTracker {
       if (this.assets.size >= this.options.maxAssets) throw new PdmError('KEY_LIMIT', `more than ${this.options.maxAssets} assets`);
       s = {
         ts, anomalyScore: 0, anomalyTs: ts, zone: null, baseline: undefined, times: [], values: [], start: 0,
-        status: 'healthy', emittedHealth: NaN, emittedStatus: null, dirty: true,
+        status: 'healthy', emittedHealth: NaN, emittedStatus: null, dirty: false,
       };
       this.assets.set(asset, s);
     }
     if (ts > s.ts) s.ts = ts;
-    s.dirty = true;
+    if (!s.dirty) {
+      s.dirty = true;
+      this.touched.push([asset, s]);
+    }
     return s;
   }
 
