@@ -110,6 +110,11 @@ function main(argv: string[]): void {
 }
 
 if (require.main === module) {
+  // A closed pipe (`| head`) ends the run quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(0);
+  });
   try {
     main(process.argv.slice(2));
   } catch (err) {
