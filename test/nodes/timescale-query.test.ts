@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import type { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
-import type { Node, NodeAPI, NodeInitializer } from 'node-red';
+import { events, withCatalog } from '../support/node-helper';
+import type { Node } from 'node-red';
 import timescaleDbNode from '../../nodes/timescale-db';
 import timescaleQueryNode from '../../nodes/timescale-query';
 import { emptyBatch } from '../../nodes/lib/storage/batch';
@@ -17,24 +17,6 @@ import { openFixture, type DbFixture } from '../lib/storage/db-fixture';
 
 helper.init(require.resolve('node-red'));
 
-const localeDir = path.join(__dirname, '..', '..', 'nodes', 'locales', 'en-US');
-const catalog: Record<string, unknown> = {
-  ...JSON.parse(fs.readFileSync(path.join(localeDir, 'timescale-db.json'), 'utf8')),
-  ...JSON.parse(fs.readFileSync(path.join(localeDir, 'timescale-query.json'), 'utf8')),
-};
-
-/** The shipped en-US catalog in place of the helper's key-echoing RED._, so a missing label fails a test. */
-function translate(key: string, args: Record<string, unknown> = {}): string {
-  let entry: unknown = catalog;
-  for (const part of key.split('.')) entry = (entry as Record<string, unknown> | undefined)?.[part];
-  if (typeof entry !== 'string') return key;
-  return entry.replace(/__(\w+)__/g, (_, name: string) => String(args[name]));
-}
-
-const withCatalog = (init: NodeInitializer): NodeInitializer => (RED) => {
-  RED._ = translate as NodeAPI['_'];
-  return init(RED);
-};
 const NODES = [withCatalog(timescaleDbNode), withCatalog(timescaleQueryNode)];
 const NOW = Date.now();
 
@@ -48,10 +30,6 @@ interface Answer {
   payload: Record<string, unknown>[];
   query: Record<string, unknown>;
   topic?: string;
-}
-
-function events(node: Node): EventEmitter {
-  return node as unknown as EventEmitter;
 }
 
 function next<T>(node: Node, event = 'input'): Promise<T> {

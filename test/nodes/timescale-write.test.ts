@@ -1,46 +1,24 @@
 import assert from 'node:assert/strict';
-import type { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
-import type { Node, NodeAPI, NodeInitializer } from 'node-red';
+import { events, withCatalog } from '../support/node-helper';
+import type { Node } from 'node-red';
 import timescaleDbNode from '../../nodes/timescale-db';
 import timescaleWriteNode from '../../nodes/timescale-write';
 import { openFixture, type DbFixture } from '../lib/storage/db-fixture';
 
 helper.init(require.resolve('node-red'));
 
-const localeDir = path.join(__dirname, '..', '..', 'nodes', 'locales', 'en-US');
-const catalog: Record<string, unknown> = {
-  ...JSON.parse(fs.readFileSync(path.join(localeDir, 'timescale-db.json'), 'utf8')),
-  ...JSON.parse(fs.readFileSync(path.join(localeDir, 'timescale-write.json'), 'utf8')),
-};
-
-/** The shipped en-US catalog in place of the helper's key-echoing RED._, so a missing label fails a test. */
-function translate(key: string, args: Record<string, unknown> = {}): string {
-  let entry: unknown = catalog;
-  for (const part of key.split('.')) entry = (entry as Record<string, unknown> | undefined)?.[part];
-  if (typeof entry !== 'string') return key;
-  return entry.replace(/__(\w+)__/g, (_, name: string) => String(args[name]));
-}
-
-const withCatalog = (init: NodeInitializer): NodeInitializer => (RED) => {
-  RED._ = translate as NodeAPI['_'];
-  return init(RED);
-};
 const NODES = [withCatalog(timescaleDbNode), withCatalog(timescaleWriteNode)];
 
 interface StatusCall {
   fill?: string;
   shape?: string;
   text?: string;
-}
-
-function events(node: Node): EventEmitter {
-  return node as unknown as EventEmitter;
 }
 
 function statusMatching(node: Node, match: (status: StatusCall) => boolean, timeoutMs = 15_000): Promise<StatusCall> {
