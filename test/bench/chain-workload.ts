@@ -6,6 +6,7 @@
 import type { AnomalyDetectConfig } from '../../nodes/lib/anomaly/config';
 import type { EditorQualityConfig } from '../../nodes/lib/quality';
 import type { Reading } from '../../nodes/lib/reading';
+import { mulberry32 } from '../../nodes/lib/sim/waveform';
 import type { WindowStatsConfig } from '../../nodes/lib/stats/config';
 
 const SENSORS: ReadonlyArray<[string, number, number]> = [
@@ -28,17 +29,6 @@ export const detectConfig: AnomalyDetectConfig = {
   passNormal: true, batchEvents: false, persistInterval: 0, maxKeys: 200_000,
 };
 
-/** Deterministic pseudo-random numbers (mulberry32), so every run feeds the same data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Workload {
   keys: number;
@@ -49,7 +39,7 @@ export interface Workload {
 }
 
 export function workload(keys: number, seed = 7): Workload {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   // Six hours back: three repeats an hour apart stay inside data-quality's 24 h age limit.
   const start = Date.now() - 6 * 3_600_000;
   const assets = Math.ceil(keys / SENSORS.length);

@@ -230,7 +230,7 @@ export function buildQuery(request: QueryRequest, schema: string, mode: StorageM
   }
 }
 
-const PLACEHOLDER = /\$(\d+)/g;
+const PARAMETER_REFERENCE = /\$(\d+)/g;
 const SCHEMA_TOKEN = /\{\{\s*schema\s*\}\}/g;
 
 /**
@@ -242,7 +242,7 @@ export function templateQuery(template: string, schema: string, params: readonly
   if (text === '') throw invalid('the SQL template is empty');
   if (text.includes(';')) throw invalid('the SQL template must be one statement without ";"');
   let highest = 0;
-  for (const match of text.matchAll(PLACEHOLDER)) highest = Math.max(highest, Number(match[1]));
+  for (const match of text.matchAll(PARAMETER_REFERENCE)) highest = Math.max(highest, Number(match[1]));
   if (highest !== params.length) {
     throw invalid(`the SQL template uses $1..$${highest} but msg.params has ${params.length} value(s)`);
   }

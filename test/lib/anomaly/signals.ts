@@ -2,34 +2,8 @@
 import { AnomalyDetector } from '../../../nodes/lib/anomaly/detector';
 import { DEFAULT_CONFIG, DEFAULT_SENSOR_OPTIONS, type DetectorConfig, type SensorOptions } from '../../../nodes/lib/anomaly/options';
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Standard normal samples (Box–Muller) from a seeded generator. */
-export function gaussian(seed: number): () => number {
-  const uniform = mulberry32(seed);
-  let spare: number | undefined;
-  return () => {
-    if (spare !== undefined) {
-      const s = spare;
-      spare = undefined;
-      return s;
-    }
-    const u = 1 - uniform();
-    const v = uniform();
-    const r = Math.sqrt(-2 * Math.log(u));
-    spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  };
-}
+export { gaussian, mulberry32 } from '../../../nodes/lib/sim/waveform';
+import { gaussian } from '../../../nodes/lib/sim/waveform';
 
 /** A detector with the given per-sensor options over the defaults. */
 export function detectorWith(
