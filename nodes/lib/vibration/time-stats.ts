@@ -3,30 +3,12 @@
  * allocation. Quantiles come from a histogram over [min, max], so they are exact to within
  * (max − min) / HISTOGRAM_BINS.
  */
+import type { WindowStats } from '../stats/types';
+
 export const HISTOGRAM_BINS = 4096;
 
-export interface TimeStats {
-  count: number;
-  mean: number;
-  std: number;
-  min: number;
-  max: number;
-  range: number;
-  rms: number;
-  peak: number;
-  peakToPeak: number;
-  crestFactor: number;
-  skewness: number;
-  kurtosis: number;
-  median: number;
-  p05: number;
-  p95: number;
-  /** Least-squares trend in units per second. */
-  slope: number;
-  rateOfChange: number;
-  first: number;
-  last: number;
-}
+/** The statistics of a window record, without its key and time span. */
+export type TimeStats = Omit<WindowStats, 'asset' | 'sensor' | 'start' | 'end' | 'unit'>;
 
 /** Index of the first sample that is not a finite number, or −1. */
 export function firstBadSample(samples: ArrayLike<number>): number {
