@@ -5,6 +5,7 @@ import { AnomalyDetector } from './lib/anomaly/detector';
 import { MultivariateDetector } from './lib/anomaly/multivariate-detector';
 import { describeError, PdmError } from './lib/errors';
 import { compactCount, STATUS, ThrottledStatus } from './lib/status';
+import { onGuardedInput } from './shared/guarded-input';
 
 type AnomalyDetectDef = NodeDef & AnomalyDetectConfig;
 type Send = (msg: Array<NodeMessage | NodeMessage[] | null>) => void;
@@ -157,13 +158,7 @@ export = function register(RED: NodeAPI): void {
     const saveTimer = settings.persistIntervalMs > 0 ? setInterval(() => save(), settings.persistIntervalMs) : undefined;
     refreshStatus();
 
-    node.on('input', (msg, send, done) => {
-      try {
-        handle(msg, send as Send, done);
-      } catch (err) {
-        done(err instanceof Error ? err : new Error(describeError(err)));
-      }
-    });
+    onGuardedInput(node, handle);
 
     node.on('close', (removed: boolean, done: () => void) => {
       clearInterval(statusTimer);

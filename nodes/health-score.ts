@@ -4,6 +4,7 @@ import { healthOptionsFromConfig, type HealthScoreConfig } from './lib/health/co
 import { feed } from './lib/health/input';
 import { HealthTracker, type HealthReport } from './lib/health/tracker';
 import { compactCount, STATUS, ThrottledStatus } from './lib/status';
+import { onGuardedInput } from './shared/guarded-input';
 
 type HealthScoreDef = NodeDef & HealthScoreConfig;
 type Send = (msg: NodeMessage | Array<NodeMessage | NodeMessage[]>) => void;
@@ -100,13 +101,7 @@ export = function register(RED: NodeAPI): void {
     const saveTimer = persistMs > 0 ? setInterval(() => save(), persistMs) : undefined;
     refreshStatus();
 
-    node.on('input', (msg, send, done) => {
-      try {
-        handle(msg, send as Send, done);
-      } catch (err) {
-        done(err instanceof Error ? err : new Error(describeError(err)));
-      }
-    });
+    onGuardedInput(node, handle);
 
     node.on('close', (removed: boolean, done: () => void) => {
       clearInterval(statusTimer);

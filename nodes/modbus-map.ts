@@ -3,6 +3,7 @@ import { describeError, PdmError } from './lib/errors';
 import { decodeRegisters, parseRegisterMap, type RegisterField } from './lib/protocols/modbus-map';
 import { describeType } from './lib/reading';
 import { compactCount, STATUS, ThrottledStatus } from './lib/status';
+import { onGuardedInput } from './shared/guarded-input';
 
 interface ModbusMapConfig {
   asset?: string;
@@ -82,13 +83,7 @@ export = function register(RED: NodeAPI): void {
 
     status.force(STATUS.idle(RED._('modbus-map.status.idle')));
 
-    node.on('input', (msg, send, done) => {
-      try {
-        handle(msg as RegisterMessage, send as Send, done);
-      } catch (err) {
-        done(err instanceof Error ? err : new Error(describeError(err)));
-      }
-    });
+    onGuardedInput(node, handle);
 
     node.on('close', (_removed: boolean, done: () => void) => {
       status.cancel();

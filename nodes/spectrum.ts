@@ -5,6 +5,7 @@ import { VibrationAnalyzer, type Analysis } from './lib/vibration/analyzer';
 import { chartPoints } from './lib/vibration/chart';
 import { settingsFromConfig, type SpectrumConfig, type SpectrumSettings } from './lib/vibration/config';
 import { waveformFromMessage, type WaveformMessage } from './lib/vibration/input';
+import { onGuardedInput } from './shared/guarded-input';
 
 type SpectrumDef = NodeDef & SpectrumConfig;
 type Send = (msg: Array<NodeMessage | null>) => void;
@@ -82,13 +83,7 @@ export = function register(RED: NodeAPI): void {
       done();
     };
 
-    node.on('input', (msg, send, done) => {
-      try {
-        handle(msg, send as Send, done);
-      } catch (err) {
-        done(err instanceof Error ? err : new Error(describeError(err)));
-      }
-    });
+    onGuardedInput(node, handle);
 
     node.on('close', (_removed: boolean, done: () => void) => {
       status.cancel();

@@ -6,6 +6,7 @@ import { optionsFromConfig, outputModeOf, type WindowStatsConfig } from './lib/s
 import { windowMessages } from './lib/stats/messages';
 import type { ClosedWindow } from './lib/stats/window-engine';
 import { WindowEngine } from './lib/stats/window-engine';
+import { onGuardedInput } from './shared/guarded-input';
 
 type WindowStatsDef = NodeDef & WindowStatsConfig;
 
@@ -139,13 +140,7 @@ export = function register(RED: NodeAPI): void {
     const timer = setInterval(tick, timerPeriod(engine));
     refreshStatus();
 
-    node.on('input', (msg, send, done) => {
-      try {
-        handle(msg as ControlMessage, send as Send, done);
-      } catch (err) {
-        done(err instanceof Error ? err : new Error(describeError(err)));
-      }
-    });
+    onGuardedInput(node, handle);
 
     node.on('close', (removed: boolean, done: () => void) => {
       clearInterval(timer);
