@@ -7,7 +7,7 @@ import { PdmError } from '../../nodes/lib/errors';
 import { emptyBatch } from '../../nodes/lib/storage/batch';
 import { DAY_MS, partitionName } from '../../nodes/lib/storage/maintenance';
 import { pushAnomaly, pushFeature, pushReading } from '../../nodes/lib/storage/records';
-import { detectTimescale, LATEST_VERSION, migrate, type SchemaInfo } from '../../nodes/lib/storage/schema';
+import { detectTimescale, LATEST_VERSION, migrate, MIGRATIONS, type SchemaInfo } from '../../nodes/lib/storage/schema';
 import { Store } from '../../nodes/lib/storage/store';
 import type { WindowStats } from '../../nodes/lib/stats/types';
 import { openFixture, type DbFixture } from '../lib/storage/db-fixture';
@@ -45,7 +45,7 @@ describe('storage schema and store', () => {
   after(async () => f?.cleanup());
 
   it('applies every migration on first run, in the mode the database supports', async () => {
-    assert.deepEqual(info.applied, [1, 2, 3]);
+    assert.deepEqual(info.applied, MIGRATIONS.map((m) => m.version));
     assert.equal(info.version, LATEST_VERSION);
     assert.equal(info.mode, (await detectTimescale(f.db)) ? 'timescale' : 'plain');
     const tables = await f.db.query<{ table_name: string }>(

@@ -88,6 +88,13 @@ function isBroken(err: Error): boolean {
   return (err as { retriable?: boolean }).retriable === true;
 }
 
+/**
+ * Session settings for a PostgreSQL server. JIT compilation is off: the planner over-estimates
+ * the per-sensor trend queries and would spend hundreds of milliseconds compiling a query that
+ * runs in tens.
+ */
+export const SERVER_SESSION_OPTIONS = '-c jit=off';
+
 export function serverPoolConfig(options: ServerOptions): PoolConfig {
   const config: PoolConfig = {
     host: options.host,
@@ -99,6 +106,7 @@ export function serverPoolConfig(options: ServerOptions): PoolConfig {
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     keepAlive: true,
     application_name: 'node-red-predictive-maintenance',
+    options: SERVER_SESSION_OPTIONS,
   };
   if (options.statementTimeoutMs > 0) config.statement_timeout = options.statementTimeoutMs;
   if (options.tls) {

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createPoolDatabase, embeddedPoolConfig, startEmbedded, type Database, type EmbeddedServer } from '../../../nodes/lib/storage/database';
+import { createPoolDatabase, embeddedPoolConfig, SERVER_SESSION_OPTIONS, startEmbedded, type Database, type EmbeddedServer } from '../../../nodes/lib/storage/database';
 import { quoteIdent } from '../../../nodes/lib/storage/sql';
 
 export interface DbFixture {
@@ -47,7 +47,7 @@ export async function openFixture(): Promise<DbFixture> {
     target = { host: server.host, port: server.port, database: String(config.database), user: String(config.user) };
   }
   const password = url ? decodeURIComponent(new URL(url).password) || undefined : undefined;
-  const db = createPoolDatabase({ ...target, password, max: server ? 1 : 4 }, () => undefined);
+  const db = createPoolDatabase({ ...target, password, max: server ? 1 : 4, options: server ? undefined : SERVER_SESSION_OPTIONS }, () => undefined);
   return {
     db,
     ...target,
