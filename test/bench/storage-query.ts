@@ -1,8 +1,8 @@
 /**
  * History query latency through the query core (SQL built by nodes/lib/storage/query.ts) against
  * the machine's PostgreSQL (PG_URL) or, when unset, embedded PGlite. Fills `days` of readings of
- * `assets` assets × 20 sensors, one reading every `everySeconds`, rolls them up, then times each
- * query of the asset-detail page. The defaults are the page the goal names: 30 days of 1 Hz data
+ * `assets` assets × 20 sensors, one reading every `everySeconds`, in time order as a plant writes
+ * them, rolls them up, then times each query of the asset-detail page. The defaults are the page the goal names: 30 days of 1 Hz data
  * for 20 sensors (about 52 million rows), 1-hour buckets from the rollups.
  *
  *   node dist/test/bench/storage-query.js [days=30] [everySeconds=1] [assets=1]
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
       await f.db.query(
         `INSERT INTO ${qualified(f.schema, 'readings')} (ts, asset, sensor, value)
          SELECT t, 'a' || a, 's' || s, s + sin(extract(epoch from t) / 3600) FROM generate_series($1::timestamptz, $1::timestamptz + interval '1 day' - $2::interval, $2::interval) t,
-           generate_series(1, ${ASSETS}) a, generate_series(1, ${SENSORS}) s`,
+           generate_series(1, ${ASSETS}) a, generate_series(1, ${SENSORS}) s ORDER BY t`,
         [from, `${EVERY_SECONDS} seconds`]);
     }
     const rows = Math.round(DAYS * 86_400 / EVERY_SECONDS) * ASSETS * SENSORS;
