@@ -51,7 +51,7 @@ async function main(): Promise<void> {
         [from, `${EVERY_SECONDS} seconds`]);
     }
     const rows = Math.round(DAYS * 86_400 / EVERY_SECONDS) * ASSETS * SENSORS;
-    console.log(`${f.embedded ? 'pglite' : 'postgres'}: ${rows.toLocaleString('en-US')} readings filled in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s`);
+    console.log(`${f.embedded ? 'pglite' : 'postgres'} (${info.mode === 'timescale' ? 'TimescaleDB' : 'plain partitioning'}): ${rows.toLocaleString('en-US')} readings filled in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s`);
     if (info.mode === 'plain') {
       await maintainPlain(f.db, info, now, { retentionDays: DAYS + 2, daysAhead: 1 }, start);
     } else {
