@@ -15,6 +15,7 @@ export interface ModelTrainConfig {
   epochs?: number | string;
   thresholdQuantile?: number | string;
   holdOut?: number | string;
+  excludeDrifting?: boolean;
   seed?: number | string;
   promote?: string;
   registryDir?: string;
@@ -32,6 +33,8 @@ export interface ModelTrainSettings {
 }
 
 export const DEFAULT_MAX_TRAIN_ROWS = 1_000_000;
+/** Drift (in residual standard deviations across the training rows) beyond which a feature is left out, as in anomaly-detect. */
+export const DRIFT_THRESHOLD = 3;
 
 function blank(v: unknown): boolean {
   return v === undefined || v === null || v === '';
@@ -73,6 +76,7 @@ export function modelTrainSettings(config: ModelTrainConfig): ModelTrainSettings
       holdOut: numberIn(config.holdOut, d.holdOut, 'hold-out fraction', (n) => n >= 0.05 && n <= 0.5),
       thresholdQuantile,
       varianceShare: numberIn(config.varianceShare, d.varianceShare, 'explained variance', (n) => n > 0 && n <= 1),
+      driftThreshold: config.excludeDrifting === true ? DRIFT_THRESHOLD : undefined,
       autoencoder,
     },
     features: nameList(config.features),

@@ -144,6 +144,20 @@ export function sliceRows(dataset: Dataset, from: number, to: number): Dataset {
   };
 }
 
+/** A copy with only the named features, in the given order. */
+export function selectFeatures(dataset: Dataset, features: readonly string[]): Dataset {
+  const d = dataset.features.length;
+  const columns = features.map((f) => {
+    const j = dataset.features.indexOf(f);
+    if (j < 0) throw new PdmError('INVALID_PAYLOAD', `no feature "${f}" in the data`);
+    return j;
+  });
+  const k = columns.length;
+  const data = new Float64Array(dataset.rows * k);
+  for (let i = 0; i < dataset.rows; i++) for (let c = 0; c < k; c++) data[i * k + c] = dataset.data[i * d + columns[c]];
+  return { features: [...features], rows: dataset.rows, data, ts: dataset.ts };
+}
+
 /**
  * Splits off the last `fraction` of the rows as held-back data (time order is kept: the newest
  * rows test what the older rows taught). Both parts keep at least `minRows`.

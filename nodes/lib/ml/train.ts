@@ -1,5 +1,6 @@
 import { PdmError } from '../errors';
-import { featureBaselines, holdOut, type Dataset } from './dataset';
+import { stationaryColumns } from '../anomaly/multivariate-drift';
+import { featureBaselines, holdOut, selectFeatures, type Dataset } from './dataset';
 import { DEFAULT_AUTOENCODER, exportAutoencoder, scoreAutoencoder, trainAutoencoder, type AutoencoderOptions, type AutoencoderTrained, type TrainHooks } from './autoencoder';
 import { exportPca, scorePca, trainPca, type PcaTrained } from './pca';
 import type { ModelMeta } from './registry';
@@ -17,6 +18,12 @@ export interface TrainOptions {
   thresholdQuantile: number;
   /** PCA: share of variance the kept components explain. */
   varianceShare: number;
+  /**
+   * Leave out features whose least-squares trend across the training part moves more than this
+   * many residual standard deviations (not stationary, so the training data cannot describe their
+   * normal range); undefined keeps every feature.
+   */
+  driftThreshold?: number;
   autoencoder: Omit<AutoencoderOptions, 'thresholdQuantile'>;
 }
 
@@ -59,11 +66,20 @@ function alarmRate(scores: Float64Array): number {
   return scores.length === 0 ? 0 : n / scores.length;
 }
 
+/** Names of the features that do not drift across the training rows (at least one). */
+function stationaryFeatures(train: Dataset, threshold: number): string[] {
+  const d = train.features.length;
+  const rows = Array.from({ length: train.rows }, (_, i) => train.data.subarray(i * d, (i + 1) * d));
+  return stationaryColumns(rows, d, threshold).map((j) => train.features[j]);
+}
+
 export async function trainModel(dataset: Dataset, options: TrainOptions, hooks: TrainHooks = {}, clock: () => number = Date.now): Promise<TrainResult> {
   if (!MODEL_KINDS.includes(options.kind)) throw new PdmError('INVALID_CONFIG', `model kind must be pca or autoencoder, got ${String(options.kind)}`);
   const started = clock();
-  const f = dataset.features.length;
-  const { train, heldBack } = holdOut(dataset, options.holdOut, Math.max(10, f + 2));
+  const split = holdOut(dataset, options.holdOut, Math.max(10, dataset.features.length + 2));
+  const kept = options.driftThreshold === undefined ? undefined : stationaryFeatures(split.train, options.driftThreshold);
+  const train = kept ? selectFeatures(split.train, kept) : split.train;
+  const heldBack = kept ? selectFeatures(split.heldBack, kept) : split.heldBack;
   let model: Trained;
   let onnx: Uint8Array;
   let extra: Record<string, number>;
@@ -85,7 +101,7 @@ export async function trainModel(dataset: Dataset, options: TrainOptions, hooks:
   const meta: Omit<ModelMeta, 'version' | 'createdAt'> = {
     name: options.name,
     kind: options.kind,
-    features: [...dataset.features],
+    features: [...train.features],
     inputName: INPUT_NAME,
     outputNames,
     threshold: model.threshold,
@@ -96,6 +112,7 @@ export async function trainModel(dataset: Dataset, options: TrainOptions, hooks:
     metrics: {
       ...extra,
       trainRows: train.rows,
+      leftOutFeatures: dataset.features.length - train.features.length,
       heldBackRows: heldBack.rows,
       thresholdQuantile: options.thresholdQuantile,
       heldBackAlarmRate: alarmRate(scoreRows(model, heldBack)),
