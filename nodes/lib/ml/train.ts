@@ -1,7 +1,7 @@
 import { PdmError } from '../errors';
 import { stationaryColumns } from '../anomaly/multivariate-drift';
 import { featureBaselines, holdOut, selectFeatures, type Dataset } from './dataset';
-import { DEFAULT_AUTOENCODER, exportAutoencoder, scoreAutoencoder, trainAutoencoder, type AutoencoderOptions, type AutoencoderTrained, type TrainHooks } from './autoencoder';
+import { DEFAULT_AUTOENCODER, exportAutoencoder, slicer, scoreAutoencoder, trainAutoencoder, type AutoencoderOptions, type AutoencoderTrained, type TrainHooks } from './autoencoder';
 import { exportPca, scorePca, trainPca, type PcaTrained } from './pca';
 import type { ModelMeta } from './registry';
 
@@ -76,6 +76,7 @@ function stationaryFeatures(train: Dataset, threshold: number): string[] {
 export async function trainModel(dataset: Dataset, options: TrainOptions, hooks: TrainHooks = {}, clock: () => number = Date.now): Promise<TrainResult> {
   if (!MODEL_KINDS.includes(options.kind)) throw new PdmError('INVALID_CONFIG', `model kind must be pca or autoencoder, got ${String(options.kind)}`);
   const started = clock();
+  const tick = slicer(hooks);
   const split = holdOut(dataset, options.holdOut, Math.max(10, dataset.features.length + 2));
   const kept = options.driftThreshold === undefined ? undefined : stationaryFeatures(split.train, options.driftThreshold);
   const train = kept ? selectFeatures(split.train, kept) : split.train;
@@ -84,6 +85,7 @@ export async function trainModel(dataset: Dataset, options: TrainOptions, hooks:
   let onnx: Uint8Array;
   let extra: Record<string, number>;
   let outputNames: string[];
+  await tick();
   if (options.kind === 'pca') {
     const pca = trainPca(train, heldBack, { varianceShare: options.varianceShare, thresholdQuantile: options.thresholdQuantile });
     model = pca;
@@ -97,6 +99,12 @@ export async function trainModel(dataset: Dataset, options: TrainOptions, hooks:
     outputNames = ['score', 'error', 'reconstruction'];
     extra = { epochs: ae.epochs, trainLoss: ae.trainLoss, heldBackLoss: ae.heldBackLoss, initialLoss: ae.initialLoss };
   }
+  await tick();
+  const heldBackAlarmRate = alarmRate(scoreRows(model, heldBack));
+  await tick();
+  const trainAlarmRate = alarmRate(scoreRows(model, train));
+  await tick();
+  const baseline = featureBaselines(train);
   const scaler = model.kind === 'pca' ? { mean: model.model.mean, scale: model.model.std } : model.scaler;
   const meta: Omit<ModelMeta, 'version' | 'createdAt'> = {
     name: options.name,
@@ -115,11 +123,11 @@ export async function trainModel(dataset: Dataset, options: TrainOptions, hooks:
       leftOutFeatures: dataset.features.length - train.features.length,
       heldBackRows: heldBack.rows,
       thresholdQuantile: options.thresholdQuantile,
-      heldBackAlarmRate: alarmRate(scoreRows(model, heldBack)),
-      trainAlarmRate: alarmRate(scoreRows(model, train)),
+      heldBackAlarmRate,
+      trainAlarmRate,
       trainMs: clock() - started,
     },
-    baseline: featureBaselines(train),
+    baseline,
   };
   return { meta, onnx, model, heldBack };
 }
