@@ -24,6 +24,8 @@ export interface AutoencoderOptions {
   patience: number;
   seed: number;
   thresholdQuantile: number;
+  /** Multiplier on the held-back quantile (≥ 1 widens the limit). */
+  thresholdMargin: number;
 }
 
 export const DEFAULT_AUTOENCODER: AutoencoderOptions = {
@@ -35,6 +37,7 @@ export const DEFAULT_AUTOENCODER: AutoencoderOptions = {
   patience: 6,
   seed: 1,
   thresholdQuantile: 0.99,
+  thresholdMargin: 1,
 };
 
 export interface Layer {
@@ -106,6 +109,7 @@ export function checkAutoencoderOptions(o: AutoencoderOptions): void {
   if (!(o.learningRate > 0 && o.learningRate < 1)) bad('learning rate must be in (0, 1)');
   if (!Number.isInteger(o.patience) || o.patience < 1) bad('patience must be a whole number ≥ 1');
   if (!Number.isFinite(o.seed)) bad('seed must be a number');
+  if (!(o.thresholdMargin > 0 && Number.isFinite(o.thresholdMargin))) bad('threshold margin must be a positive number');
 }
 
 function initialNet(sizes: number[], seed: number): Net {
@@ -303,7 +307,7 @@ export async function trainAutoencoder(train: Dataset, heldBack: Dataset, option
     scaler,
     activation: options.activation,
     layers: net.w.map((w, l) => ({ inputs: sizes[l], outputs: sizes[l + 1], weights: Array.from(w), bias: Array.from(net.b[l]) })),
-    threshold: quantileThreshold(errors, options.thresholdQuantile),
+    threshold: quantileThreshold(errors, options.thresholdQuantile) * options.thresholdMargin,
     epochs: best.epoch,
     trainLoss: best.trainLoss,
     heldBackLoss: best.heldBackLoss,

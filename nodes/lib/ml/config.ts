@@ -14,6 +14,7 @@ export interface ModelTrainConfig {
   activation?: string;
   epochs?: number | string;
   thresholdQuantile?: number | string;
+  thresholdMargin?: number | string;
   holdOut?: number | string;
   excludeDrifting?: boolean;
   seed?: number | string;
@@ -68,13 +69,15 @@ export function modelTrainSettings(config: ModelTrainConfig): ModelTrainSettings
     seed: numberIn(config.seed, d.autoencoder.seed, 'seed', Number.isInteger),
   };
   const thresholdQuantile = numberIn(config.thresholdQuantile, d.thresholdQuantile, 'threshold quantile', (n) => n > 0.5 && n <= 1);
-  checkAutoencoderOptions({ ...autoencoder, thresholdQuantile });
+  const thresholdMargin = numberIn(config.thresholdMargin, d.thresholdMargin, 'threshold margin', (n) => n >= 1 && n <= 100);
+  checkAutoencoderOptions({ ...autoencoder, thresholdQuantile, thresholdMargin });
   return {
     options: {
       kind,
       name: validateModelName(blank(config.modelName) ? d.name : config.modelName),
       holdOut: numberIn(config.holdOut, d.holdOut, 'hold-out fraction', (n) => n >= 0.05 && n <= 0.5),
       thresholdQuantile,
+      thresholdMargin,
       varianceShare: numberIn(config.varianceShare, d.varianceShare, 'explained variance', (n) => n > 0 && n <= 1),
       driftThreshold: config.excludeDrifting === true ? DRIFT_THRESHOLD : undefined,
       autoencoder,

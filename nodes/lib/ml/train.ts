@@ -16,6 +16,8 @@ export interface TrainOptions {
   holdOut: number;
   /** Quantile of held-back scores taken as the threshold, (0, 1]. */
   thresholdQuantile: number;
+  /** Multiplier on that quantile (≥ 1 widens the limit). */
+  thresholdMargin: number;
   /** PCA: share of variance the kept components explain. */
   varianceShare: number;
   /**
@@ -24,7 +26,7 @@ export interface TrainOptions {
    * normal range); undefined keeps every feature.
    */
   driftThreshold?: number;
-  autoencoder: Omit<AutoencoderOptions, 'thresholdQuantile'>;
+  autoencoder: Omit<AutoencoderOptions, 'thresholdQuantile' | 'thresholdMargin'>;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
@@ -32,6 +34,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   name: 'model',
   holdOut: 0.25,
   thresholdQuantile: 0.99,
+  thresholdMargin: 1,
   varianceShare: 0.9,
   autoencoder: {
     hidden: DEFAULT_AUTOENCODER.hidden,
@@ -87,13 +90,13 @@ export async function trainModel(dataset: Dataset, options: TrainOptions, hooks:
   let outputNames: string[];
   await tick();
   if (options.kind === 'pca') {
-    const pca = trainPca(train, heldBack, { varianceShare: options.varianceShare, thresholdQuantile: options.thresholdQuantile });
+    const pca = trainPca(train, heldBack, { varianceShare: options.varianceShare, thresholdQuantile: options.thresholdQuantile, thresholdMargin: options.thresholdMargin });
     model = pca;
     onnx = exportPca(pca, INPUT_NAME);
     outputNames = ['score', 't2', 'q'];
     extra = { components: pca.model.eigenvalues.length, explainedVariance: pca.explainedVariance, t2Limit: pca.model.t2Limit, qLimit: pca.model.qLimit };
   } else {
-    const ae = await trainAutoencoder(train, heldBack, { ...options.autoencoder, thresholdQuantile: options.thresholdQuantile }, hooks);
+    const ae = await trainAutoencoder(train, heldBack, { ...options.autoencoder, thresholdQuantile: options.thresholdQuantile, thresholdMargin: options.thresholdMargin }, hooks);
     model = ae;
     onnx = exportAutoencoder(ae, INPUT_NAME);
     outputNames = ['score', 'error', 'reconstruction'];
@@ -123,6 +126,7 @@ export async function trainModel(dataset: Dataset, options: TrainOptions, hooks:
       leftOutFeatures: dataset.features.length - train.features.length,
       heldBackRows: heldBack.rows,
       thresholdQuantile: options.thresholdQuantile,
+      thresholdMargin: options.thresholdMargin,
       heldBackAlarmRate,
       trainAlarmRate,
       trainMs: clock() - started,

@@ -13,7 +13,7 @@ function share(scores: Float64Array, above: (s: number) => boolean): number {
 describe('PCA T² and Q', () => {
   const data = planeRows(4000, 1);
   const { train, heldBack } = holdOut(data, 0.25, 20);
-  const model = trainPca(train, heldBack, { varianceShare: 0.95, thresholdQuantile: 0.99 });
+  const model = trainPca(train, heldBack, { varianceShare: 0.95, thresholdQuantile: 0.99, thresholdMargin: 1 });
 
   it('finds the 2-dimensional structure', () => {
     assert.equal(model.model.eigenvalues.length, 2);
@@ -34,6 +34,12 @@ describe('PCA T² and Q', () => {
     const median = (x: Float64Array): number => Float64Array.from(x).sort()[x.length >> 1];
     assert.ok(median(off.q) > 50 * median(normal.q), `Q ${median(off.q)} vs ${median(normal.q)}`);
     assert.ok(median(off.t2) < 3 * median(normal.t2), `T² ${median(off.t2)} vs ${median(normal.t2)}`);
+  });
+
+  it('widens both limits by the threshold margin', () => {
+    const wider = trainPca(train, heldBack, { varianceShare: 0.95, thresholdQuantile: 0.99, thresholdMargin: 2 });
+    assert.ok(Math.abs(wider.model.t2Limit / model.model.t2Limit - 2) < 1e-9);
+    assert.ok(Math.abs(wider.model.qLimit / model.model.qLimit - 2) < 1e-9);
   });
 
   it('flags points far along the plane through T²', () => {
