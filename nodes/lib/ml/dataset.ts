@@ -50,6 +50,7 @@ export function parseDataset(input: DatasetInput): ParsedDataset {
   const { payload } = input;
   const maxRows = input.maxRows ?? DEFAULT_MAX_ROWS;
   if (!Array.isArray(payload) || payload.length === 0) throw invalid('msg.payload must be a non-empty array of rows');
+  // Long rows {x, y, series} carry one value each, so the entry limit allows a value per feature.
   if (payload.length > maxRows * 64) throw new PdmError('PAYLOAD_TOO_LARGE', `msg.payload has ${payload.length} entries`);
   const first: unknown = payload[0];
   let rows: FeatureRow[];
