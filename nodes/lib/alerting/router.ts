@@ -67,6 +67,7 @@ export class AlertRouter {
   private readonly groups = new Map<string, Group<Entry>>();
   private readonly silences = new Map<string, ActiveSilence>();
   private readonly opens = new Map<string, number[]>();
+  private readonly lastOpen = new Map<string, { at: number; n: number }>();
   private readonly dirty = new Set<Entry>();
   private stateDirty = false;
   private nextMinute = 0;
@@ -147,8 +148,11 @@ export class AlertRouter {
     const flapping = this.countOpen(key, now);
     const labels: Record<string, string> = { ...this.config.assets.get(event.asset), ...event.labels, alertname: event.name, asset: event.asset, severity: event.severity };
     if (event.sensor !== undefined) labels.sensor = event.sensor;
-    let id = `${key}@${now}`;
-    while (this.byId.has(id)) id = `${key}@${now}.${++this.sequence}`;
+    // Unique per episode, even when a key reopens within the same millisecond.
+    const last = this.lastOpen.get(key);
+    const n = last !== undefined && last.at === now ? last.n + 1 : 0;
+    this.lastOpen.set(key, { at: now, n });
+    const id = n === 0 ? `${key}@${now}` : `${key}@${now}.${n}`;
     const alert: Alert = {
       id, key, name: event.name, asset: event.asset, severity: event.severity, state: 'firing', labels,
       summary: event.summary ?? `${event.name} on ${event.asset}`,
@@ -297,6 +301,8 @@ export class AlertRouter {
     entry.alert.state = state;
     entry.alert.updatedAt = this.now();
     this.touch(entry);
+    // Escalation steps wait while an alert is not firing; look at them again now.
+    if (state === 'firing') this.schedule(this.now());
   }
 
   /** The alert changed: persist it and tell the changes output (once per change batch). */
@@ -582,7 +588,9 @@ export class AlertRouter {
       at = Math.min(at, g.nextFlushAt);
       if (g.escalation.size === 0) continue;
       const steps = this.receiver(g).escalation;
-      for (const esc of g.escalation.values()) if (esc.level < steps.length) at = Math.min(at, esc.at + steps[esc.level].afterMs);
+      for (const [id, esc] of g.escalation) {
+        if (esc.level < steps.length && g.entries.get(id)?.alert.state === 'firing') at = Math.min(at, esc.at + steps[esc.level].afterMs);
+      }
     }
     return at;
   }
