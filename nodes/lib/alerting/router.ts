@@ -9,6 +9,7 @@ import type { Clock } from '../status';
 import { matchRoutes, routeMuted, type Receiver, type RouterConfig } from './config';
 import { formatLabels, Group, groupLabels, type FlushResult, type SavedGroup } from './group';
 import type { AlertEvent } from './input';
+import { Inhibitor } from './inhibition';
 import { matchesAll, parseMatchers, type Matcher } from './matchers';
 import type { Alert, AlertCommand, AlertCommandResult, AlertNotification, AlertState, AuditEntry } from './types';
 
@@ -69,6 +70,7 @@ export class AlertRouter {
   private readonly opens = new Map<string, number[]>();
   private readonly lastOpen = new Map<string, { at: number; n: number }>();
   private readonly dirty = new Set<Entry>();
+  private readonly inhibitor: Inhibitor<Entry>;
   private stateDirty = false;
   private nextMinute = 0;
   private sequence = 0;
@@ -82,6 +84,7 @@ export class AlertRouter {
     private readonly sink: RouterSink,
     private readonly now: Clock,
   ) {
+    this.inhibitor = new Inhibitor<Entry>(config.inhibitRules);
     if (config.timed) this.schedule(this.nextMinute = nextMinuteAfter(now()));
   }
 
@@ -133,11 +136,12 @@ export class AlertRouter {
     if (event.predictedFailure !== undefined) a.predictedFailure = event.predictedFailure;
     if (event.summary !== undefined) a.summary = event.summary;
     if (event.severity !== a.severity) {
+      const before = this.inhibitor.remove(entry);
       a.severity = event.severity;
       a.labels = { ...a.labels, severity: event.severity };
       a.updatedAt = this.now();
       this.reroute(entry);
-      this.refreshInhibition();
+      this.inhibitor.reevaluate([before, this.inhibitor.add(entry)], this.refreshSuppressionOf);
       this.refreshSuppression(entry);
       this.touch(entry);
     }
@@ -166,8 +170,7 @@ export class AlertRouter {
     this.active.set(key, entry);
     this.byId.set(id, entry);
     this.reroute(entry);
-    if (this.isInhibitionSource(labels)) this.refreshInhibition();
-    else entry.inhibited = this.inhibitedBy(entry, this.inhibitionIndex());
+    this.inhibitor.reevaluate([this.inhibitor.add(entry)], this.refreshSuppressionOf);
     this.refreshSuppression(entry);
     this.touch(entry);
   }
@@ -217,7 +220,8 @@ export class AlertRouter {
     this.active.delete(a.key);
     this.setState(entry, 'resolved');
     if (entry.groups.every((g) => !g.notified.has(a.id))) this.forget(entry);
-    if (this.isInhibitionSource(a.labels)) this.refreshInhibition();
+    entry.inhibited = false;
+    this.inhibitor.reevaluate([this.inhibitor.remove(entry)], this.refreshSuppressionOf);
     this.touch(entry);
   }
 
@@ -229,43 +233,7 @@ export class AlertRouter {
 
   // --- suppression: silences, inhibition, time intervals -------------------------------------
 
-  private isInhibitionSource(labels: Record<string, string>): boolean {
-    return this.config.inhibitRules.some((r) => matchesAll(r.source, labels));
-  }
-
-  /** Per rule, how many active source alerts carry each combination of the `equal` labels. */
-  private inhibitionIndex(): Map<string, number>[] {
-    return this.config.inhibitRules.map((rule) => {
-      const index = new Map<string, number>();
-      for (const e of this.active.values()) {
-        if (!matchesAll(rule.source, e.alert.labels)) continue;
-        const k = equalKey(rule.equal, e.alert.labels);
-        index.set(k, (index.get(k) ?? 0) + 1);
-      }
-      return index;
-    });
-  }
-
-  private inhibitedBy(entry: Entry, index: Map<string, number>[]): boolean {
-    const labels = entry.alert.labels;
-    return this.config.inhibitRules.some((rule, i) => {
-      if (!matchesAll(rule.target, labels)) return false;
-      const count = index[i].get(equalKey(rule.equal, labels)) ?? 0;
-      // An alert that is a source itself is not muted by itself.
-      return count > (matchesAll(rule.source, labels) ? 1 : 0);
-    });
-  }
-
-  private refreshInhibition(): void {
-    if (this.config.inhibitRules.length === 0) return;
-    const index = this.inhibitionIndex();
-    for (const e of this.active.values()) {
-      const inhibited = this.inhibitedBy(e, index);
-      if (inhibited === e.inhibited) continue;
-      e.inhibited = inhibited;
-      this.refreshSuppression(e);
-    }
-  }
+  private readonly refreshSuppressionOf = (entry: Entry): void => this.refreshSuppression(entry);
 
   private refreshSuppression(entry: Entry): void {
     const now = this.now();
@@ -662,20 +630,16 @@ export class AlertRouter {
         this.schedule(since + this.config.flapWindowMs);
       }
     }
-    this.refreshInhibitionAll();
+    for (const e of this.active.values()) this.inhibitor.add(e);
+    for (const e of this.active.values()) {
+      e.inhibited = this.inhibitor.isInhibited(e);
+      this.refreshSuppression(e);
+    }
     this.pendingChanges.clear();
     this.dirty.clear();
     this.wakeAt = Infinity;
     this.schedule(this.computeWake());
     return restored;
-  }
-
-  private refreshInhibitionAll(): void {
-    const index = this.inhibitionIndex();
-    for (const e of this.active.values()) {
-      e.inhibited = this.config.inhibitRules.length > 0 && this.inhibitedBy(e, index);
-      this.refreshSuppression(e);
-    }
   }
 }
 
@@ -685,12 +649,6 @@ function stateOf(entry: Entry, now: number): AlertState {
   if (a.shelvedUntil !== undefined && a.shelvedUntil > now) return 'shelved';
   if (entry.silencedBy.length > 0 || entry.inhibited || entry.muted) return 'suppressed';
   return a.acknowledgedAt !== undefined ? 'acknowledged' : 'firing';
-}
-
-function equalKey(names: readonly string[], labels: Record<string, string>): string {
-  let k = '';
-  for (const n of names) k += `${labels[n] ?? ''}\u0000`;
-  return k;
 }
 
 function nextMinuteAfter(ts: number): number {
