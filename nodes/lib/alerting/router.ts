@@ -60,6 +60,8 @@ export class AlertRouter {
   private readonly opens = new Map<string, number[]>();
   private readonly lastOpen = new Map<string, { at: number; n: number }>();
   private readonly dirty = new Set<Entry>();
+  /** Alerts changed since the last `flushChanges()`. */
+  private readonly pendingChanges = new Set<Entry>();
   private readonly inhibitor: Inhibitor<Entry>;
   private stateDirty = false;
   private nextMinute = 0;
@@ -265,8 +267,6 @@ export class AlertRouter {
     this.pendingChanges.add(entry);
   }
 
-  private readonly pendingChanges = new Set<Entry>();
-
   /** Sends the accumulated changes; the host calls it after each message or command. */
   flushChanges(): void {
     for (const e of this.pendingChanges) this.sink.change(copyAlert(e.alert));
@@ -295,9 +295,12 @@ export class AlertRouter {
 
   private command(c: AlertCommand): AlertCommandResult {
     const now = this.now();
-    const audit = { action: c.action, by: typeof c.by === 'string' && c.by !== '' ? c.by : 'anonymous', comment: c.comment, via: c.via };
+    const audit: Omit<AuditEntry, 'ts'> = { action: c.action, by: typeof c.by === 'string' && c.by !== '' ? c.by : 'anonymous' };
+    if (typeof c.comment === 'string') audit.comment = c.comment;
+    if (typeof c.via === 'string') audit.via = c.via;
     if (c.action === 'silence') return this.silence(c, audit.by, now);
     if (c.action === 'expire-silence') return this.expireSilence(c.silenceId);
+    if (c.action === 'shelve' && (typeof c.until !== 'number' || !(c.until > now))) return fail('shelve needs `until`, a time in the future (epoch ms)');
     const found = this.targets(c);
     if (typeof found === 'string') return fail(found);
     const changed: Entry[] = [];
@@ -317,9 +320,8 @@ export class AlertRouter {
           for (const g of entry.groups) if (g.notified.has(a.id) && this.receiver(g).escalation.length > 0) g.escalation.set(a.id, { level: 0, at: now });
           break;
         case 'shelve':
-          if (typeof c.until !== 'number' || !(c.until > now)) return fail('shelve needs `until`, a time in the future (epoch ms)');
           a.shelvedUntil = c.until;
-          this.schedule(c.until);
+          this.schedule(c.until as number);
           break;
         case 'unshelve':
           if (a.shelvedUntil === undefined) continue;
