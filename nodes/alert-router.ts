@@ -46,7 +46,7 @@ export = function register(RED: NodeAPI): void {
     try {
       const compiled = routerConfigFromEditor(config);
       for (let i = 0; i <= compiled.receiverNames.length; i++) outputs.push([]);
-      router = new AlertRouter(compiled, sink, Date.now);
+      router = new AlertRouter(compiled, sink, Date.now, `${this.id}:`);
       if (config.db) {
         storage = (RED.nodes.getNode(config.db) as (Node & StorageProvider) | null)?.storage;
         if (storage === undefined) throw new Error(RED._('alert-router.errors.noDb'));

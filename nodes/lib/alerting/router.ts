@@ -74,6 +74,8 @@ export class AlertRouter {
     readonly config: RouterConfig,
     private readonly sink: RouterSink,
     private readonly now: Clock,
+    /** Put before every alert id, so that routers sharing one database never reuse an id. */
+    private readonly idPrefix = '',
   ) {
     this.inhibitor = new Inhibitor<Entry>(config.inhibitRules);
     if (config.timed) this.schedule(this.nextMinute = nextMinuteAfter(now()));
@@ -147,7 +149,7 @@ export class AlertRouter {
     const last = this.lastOpen.get(key);
     const n = last !== undefined && last.at === now ? last.n + 1 : 0;
     this.lastOpen.set(key, { at: now, n });
-    const id = n === 0 ? `${key}@${now}` : `${key}@${now}.${n}`;
+    const id = `${this.idPrefix}${key}@${now}${n === 0 ? '' : `.${n}`}`;
     const alert: Alert = {
       id, key, name: event.name, asset: event.asset, severity: event.severity, state: 'firing', labels,
       summary: event.summary ?? `${event.name} on ${event.asset}`,
