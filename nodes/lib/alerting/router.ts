@@ -582,10 +582,9 @@ export class AlertRouter {
     for (const e of this.active.values()) this.inhibitor.add(e);
     for (const e of this.active.values()) {
       e.inhibited = this.inhibitor.isInhibited(e);
+      // A silence or shelving that ended while the router was down shows here as a change.
       this.refreshSuppression(e);
     }
-    this.pendingChanges.clear();
-    this.dirty.clear();
     this.wakeAt = Infinity;
     this.schedule(this.computeWake());
     return restored;
