@@ -10,6 +10,7 @@ import { matchRoutes, routeMuted, type Receiver, type RouterConfig } from './con
 import { formatLabels, Group, groupLabels, type FlushResult, type SavedGroup } from './group';
 import type { AlertEvent } from './input';
 import { Inhibitor } from './inhibition';
+import { buildNotification, copyAlert } from './notification';
 import { matchesAll, parseMatchers, type Matcher } from './matchers';
 import { Silences, type Silence } from './silences';
 import type { Alert, AlertCommand, AlertCommandResult, AlertNotification, AlertState, AuditEntry } from './types';
@@ -487,18 +488,7 @@ export class AlertRouter {
   }
 
   private send(group: Group<Entry>, receiver: Receiver, result: FlushResult, level: number, now: number): void {
-    const alerts = [...result.firing, ...result.resolved];
-    const notification: AlertNotification = {
-      receiver: receiver.name,
-      groupKey: group.label,
-      status: result.firing.length > 0 ? 'firing' : 'resolved',
-      alerts: alerts.map(copyAlert),
-      commonLabels: commonLabels(alerts),
-      escalationLevel: level,
-      ts: now,
-    };
-    if (receiver.oncall) notification.onCall = receiver.oncall.at(now);
-    this.sink.notify(receiver.output, notification);
+    this.sink.notify(receiver.output, buildNotification(receiver, group.label, result, level, now));
   }
 
   private receiver(group: Group<Entry>): Receiver {
@@ -605,17 +595,6 @@ function nextMinuteAfter(ts: number): number {
 
 function fail(reason: string): AlertCommandResult {
   return { ok: false, reason, alerts: [] };
-}
-
-function copyAlert(a: Alert): Alert {
-  return { ...a, labels: { ...a.labels }, history: a.history.slice() };
-}
-
-function commonLabels(alerts: Alert[]): Record<string, string> {
-  if (alerts.length === 0) return {};
-  const common: Record<string, string> = { ...alerts[0].labels };
-  for (const a of alerts.slice(1)) for (const k of Object.keys(common)) if (a.labels[k] !== common[k]) delete common[k];
-  return common;
 }
 
 function isSavedAlert(v: unknown): v is Alert {
