@@ -27,6 +27,7 @@ const BENCHES: Bench[] = [
   { name: 'storage write', script: 'storage-write.js', args: [] },
   { name: 'storage query', script: 'storage-query.js', args: [] },
   { name: 'model train', script: 'model-train.js', args: [] },
+  { name: 'alert router', script: 'alert-router.js', args: [] },
 ];
 
 const filters = process.argv.slice(2);
