@@ -6,7 +6,6 @@
  * a reason.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
 import type { NodeMessageInFlow } from 'node-red';
@@ -15,19 +14,9 @@ import type { Reading } from '../../nodes/lib/reading';
 import { sensorsOf } from '../../nodes/lib/sim/machines';
 import { registerMaps } from '../../nodes/lib/sim/modbus-server';
 import { onSink, onTab, startRuntime, waitFor, type EmbeddedRuntime, type FlowNode } from '../support/runtime';
+import { deployChanged, freePort } from './plant-sim-support';
 
 const TICK_MS = 200;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function modbusRead(id: string, unitid: number, topic: string, dataType: string, quantity: number, next: string): FlowNode {
   return {
@@ -67,18 +56,6 @@ function flow(port: number, simDisabled = false): FlowNode[] {
     { id: 'motor', type: 'test-sink', x: 500, y: 200, wires: [] },
     { id: 'motor-rejected', type: 'test-sink', x: 500, y: 240, wires: [] },
   ]);
-}
-
-/** Deploys `nodes` as a "modified nodes" deployment: only the nodes that changed restart, the Modbus client stays. */
-async function deployChanged(runtime: EmbeddedRuntime, nodes: FlowNode[]): Promise<void> {
-  const started = new Promise<void>((resolve) => runtime.RED.events.once('flows:started', () => resolve()));
-  const response = await fetch(`${runtime.baseUrl}/admin/flows`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'nodes' },
-    body: JSON.stringify(nodes),
-  });
-  assert.equal(response.status, 204, await response.text());
-  await started;
 }
 
 interface Arrival {
