@@ -26,7 +26,7 @@
  * answers 0x0B (gateway target failed to respond), an address outside the block 0x02, more than
  * 125 registers 0x03, writes and coil or discrete input reads 0x01 (illegal function).
  */
-import type { AddressInfo, Server } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { ServerTCP, type IServiceVector } from 'modbus-serial';
 import { encodeValue, type RegisterMap, type RegisterType } from '../protocols/modbus-map';
 import type { Reading } from '../reading';
@@ -171,6 +171,25 @@ class Unit {
   }
 }
 
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function listen(vector: IServiceVector, host: string, port: number): Promise<ServerTCP> {
+  const server = new ServerTCP(vector, { host, port });
+  return new Promise((resolve, reject) => {
+    server.once('initialized', () => resolve(server));
+    server.once('serverError', (err: Error) => reject(err));
+  });
+}
+
 /** Serves `assets` (ids) as unit ids 1, 2, … in this order. */
 export async function startPlantModbusServer(assets: readonly string[], options: ModbusServerOptions): Promise<PlantModbusServer> {
   if (assets.length === 0 || assets.length > MAX_UNITS) throw new Error(`a Modbus server holds 1 to ${MAX_UNITS} assets, got ${assets.length}`);
@@ -211,22 +230,29 @@ export async function startPlantModbusServer(assets: readonly string[], options:
     setRegisterArray: refuse,
   };
 
-  const server = new ServerTCP(vector, { host: options.host ?? '127.0.0.1', port: options.port });
-  // modbus-serial keeps its net.Server private; its address is the only way to learn a picked port.
-  const net = (server as unknown as { _server: Server })._server;
-  await new Promise<void>((resolve, reject) => {
-    server.once('initialized', () => resolve());
-    server.once('serverError', (err: Error) => reject(err));
-  });
+  const host = options.host ?? '127.0.0.1';
+  let server: ServerTCP | undefined;
+  let port = options.port;
+  // modbus-serial takes port 0 for its default 502, so a free port is found first; another
+  // process may take it in between, hence the retries.
+  for (let attempt = 0; server === undefined; attempt++) {
+    if (options.port === 0) port = await freePort(host);
+    try {
+      server = await listen(vector, host, port);
+    } catch (err) {
+      if (options.port !== 0 || attempt >= 2 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    }
+  }
   const report = (err: Error | null): void => {
     if (err) options.onSocketError?.(err);
   };
   server.on('socketError', report);
   server.on('error', report);
+  const running = server;
   let stopped: Promise<void> | undefined;
 
   return {
-    port: (net.address() as AddressInfo).port,
+    port,
     unitIdOf: (asset) => unitIds.get(asset),
     update(readings) {
       const byAsset = new Map<string, Reading[]>();
@@ -242,7 +268,7 @@ export async function startPlantModbusServer(assets: readonly string[], options:
     },
     stats: () => ({ ...stats }),
     stop() {
-      stopped ??= new Promise<void>((resolve) => server.close(() => resolve()));
+      stopped ??= new Promise<void>((resolve) => running.close(() => resolve()));
       return stopped;
     },
   };
