@@ -102,11 +102,11 @@ describe('OPC UA DataValue to reading', () => {
   });
 
   it('rejects a Bad value naming the status code', () => {
-    const r = dataValueToReading(ITEM, dv(0, 0x808d0000, 'BadSensorFailure'), now);
+    const r = dataValueToReading(ITEM, dv(0, 0x808c0000, 'BadSensorFailure'), now);
     assert.equal(r.ok, false);
     if (r.ok) return;
-    assert.deepEqual(r.error, { code: 'BAD_QUALITY', reason: 'OPC UA status BadSensorFailure (0x808D0000)' });
-    assert.deepEqual(r.input, { nodeId: ITEM.nodeId, asset: 'pump-1', sensor: 'vibration', value: 0, statusCode: 'BadSensorFailure (0x808D0000)', ts: TS });
+    assert.deepEqual(r.error, { code: 'BAD_QUALITY', reason: 'OPC UA status BadSensorFailure (0x808C0000)' });
+    assert.deepEqual(r.input, { nodeId: ITEM.nodeId, asset: 'pump-1', sensor: 'vibration', value: 0, statusCode: 'BadSensorFailure (0x808C0000)', ts: TS });
   });
 
   it('converts booleans and exact 64-bit integers', () => {
