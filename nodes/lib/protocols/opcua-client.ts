@@ -163,8 +163,14 @@ export class OpcuaConnection extends EventEmitter<OpcuaConnectionEvents> {
   }
 
   private async createClient(): Promise<OPCUAClient> {
+    // A fresh store per attempt after a failure: it reads trusted/ again, so a server certificate
+    // that an operator has just moved there is taken without a restart.
+    if (this.certificates && this.attempt > 0) {
+      await this.certificates.dispose();
+      this.certificates = undefined;
+    }
     if (!this.certificates) {
-      this.certificates = new OPCUACertificateManager({ rootFolder: this.options.pkiDir, automaticallyAcceptUnknownCertificate: false });
+      this.certificates = new OPCUACertificateManager({ rootFolder: this.options.pkiDir, automaticallyAcceptUnknownCertificate: false, disableFileWatchers: true });
       await this.certificates.initialize();
     }
     const client = OPCUAClient.create({
