@@ -37,8 +37,10 @@ export = function register(RED: NodeAPI): void {
       options = endpointOptionsFromConfig(config, node.credentials, resolvePath);
     } catch (err) {
       configError = describeError(err);
-      // An example flow with its endpoint left to an unset environment variable is not broken.
-      if (typeof config.endpointUrl === 'string' && config.endpointUrl.trim() === '') node.warn(RED._('opcua-endpoint.errors.noUrl'));
+      // An endpoint left to an environment variable that is not set (Node-RED keeps `${NAME}` as
+      // it is then) waits for configuration: a warning, not a broken flow.
+      const unset = typeof config.endpointUrl === 'string' ? /^\s*(?:\$\{(\w+)\})?\s*$/.exec(config.endpointUrl) : null;
+      if (unset) node.warn(unset[1] ? RED._('opcua-endpoint.errors.unsetEnv', { name: unset[1] }) : RED._('opcua-endpoint.errors.noUrl'));
       else node.error(RED._('opcua-endpoint.errors.config', { reason: configError }));
     }
     let shared: OpcuaConnection | undefined;
