@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { describeError, PdmError } from './lib/errors';
 import type { Reading } from './lib/reading';
@@ -13,6 +15,8 @@ type PlantSimDef = NodeDef & PlantSimConfig;
 interface PlantSimCredentials {
   mqttUsername?: string;
   mqttPassword?: string;
+  opcuaUsername?: string;
+  opcuaPassword?: string;
 }
 
 interface ControlMessage extends NodeMessageInFlow {
@@ -22,6 +26,8 @@ interface ControlMessage extends NodeMessageInFlow {
 const HOUR_MS = 3_600_000;
 
 export = function register(RED: NodeAPI): void {
+  const userDir = (): string => (RED.settings.userDir as string | undefined) ?? path.join(os.homedir(), '.node-red');
+
   function PlantSimNode(this: Node, config: PlantSimDef): void {
     RED.nodes.createNode(this, config);
     start(this, config);
@@ -60,6 +66,9 @@ export = function register(RED: NodeAPI): void {
     const outletsReady = startPlantOutlets(settings.plant.assets, settings, {
       mqttUsername: credentials.mqttUsername,
       mqttPassword: credentials.mqttPassword,
+      opcuaPkiDir: path.join(userDir(), 'predictive-maintenance', 'plant-sim-pki'),
+      opcuaUsername: credentials.opcuaUsername,
+      opcuaPassword: credentials.opcuaPassword,
       onMqttState: (state, err) => {
         if (state === 'connected') outletProblem = undefined;
         else outletProblem = { status: STATUS.connecting, text: RED._(`plant-sim.status.mqtt-${state}`) };
@@ -155,6 +164,8 @@ export = function register(RED: NodeAPI): void {
     credentials: {
       mqttUsername: { type: 'text' },
       mqttPassword: { type: 'password' },
+      opcuaUsername: { type: 'text' },
+      opcuaPassword: { type: 'password' },
     },
   });
 };

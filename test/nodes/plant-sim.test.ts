@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
 import type { Node, NodeMessage } from 'node-red';
 import ModbusRTU from 'modbus-serial';
 import mqtt from 'mqtt';
+import { AttributeIds, OPCUAClient } from 'node-opcua';
 import { events, recorder, withCatalog } from '../support/node-helper';
 import plantSimNode from '../../nodes/plant-sim';
 import spectrumNode from '../../nodes/spectrum';
@@ -168,10 +171,11 @@ describe('plant-sim node', () => {
     const client = new ModbusRTU();
     client.setTimeout(1000);
     await client.connectTCP('127.0.0.1', { port });
-    client.setID(2);
+    // pump-1: pump-2 runs to failure within a few ticks and stops.
+    client.setID(1);
     const { data } = await client.readHoldingRegisters(0, 14);
     client.close(() => undefined);
-    const decoded = decodeRegisters(data, parseRegisterMap(registerMaps(sensorsOf('pump')).holding), { asset: 'pump-2', ts: 0 });
+    const decoded = decodeRegisters(data, parseRegisterMap(registerMaps(sensorsOf('pump')).holding), { asset: 'pump-1', ts: 0 });
     const speed = decoded.readings.find((r) => r.sensor === 'speed');
     assert.ok(speed && speed.value > 2800, `speed ${speed?.value}`);
     await helper.unload();
@@ -218,5 +222,43 @@ describe('plant-sim node', () => {
     node.receive({ payload: 1 });
     const [msg] = await caught.next();
     assert.match(msg.error.message, /MQTT broker must be a URL/);
+  });
+
+  it('serves its plant as an OPC UA server with the simulated time as source timestamp, and stops it with the flow', async () => {
+    // Kept across runs: the server's RSA certificate takes seconds to create.
+    helper.settings({ userDir: path.join(os.tmpdir(), 'pdm-plant-sim-node-test') });
+    const port = await freePort();
+    const node = await load({ opcuaEnabled: true, opcuaPort: String(port), opcuaHost: '127.0.0.1', opcuaSecurityModes: 'None', opcuaAnonymous: true });
+    const logged: string[] = [];
+    events(node).on('call:log', (call: { args: [string] }) => logged.push(call.args[0]));
+    const data = recorder<DataMessage>('data');
+    const deadline = Date.now() + 20_000;
+    while (!logged.some((l) => l.includes('OPC UA')) && Date.now() < deadline) await data.next(1, 20_000);
+    assert.match(logged.join('\n'), new RegExp(`serving OPC UA opc\\.tcp://127\\.0\\.0\\.1:${port}`));
+    const [tick] = await data.next(1);
+    const client = OPCUAClient.create({ endpointMustExist: false, connectionStrategy: { maxRetry: 0 } });
+    await client.connect(`opc.tcp://127.0.0.1:${port}`);
+    try {
+      const session = await client.createSession();
+      const value = await session.read({ nodeId: 'ns=1;s=pump-2.speed', attributeId: AttributeIds.Value });
+      await session.close();
+      assert.ok(value.statusCode.isGood(), value.statusCode.toString());
+      assert.ok((value.value.value as number) > 2800);
+      assert.ok((value.sourceTimestamp?.getTime() ?? 0) >= tick.sim.ts, 'source timestamp is the simulated time');
+    } finally {
+      await client.disconnect();
+    }
+    await helper.unload();
+    assert.equal(await connectRefused(port), true, 'the server stops when the flow stops');
+  });
+
+  it('reports an OPC UA server that refuses anonymous access but has no user', async () => {
+    helper.settings({ userDir: path.join(os.tmpdir(), 'pdm-plant-sim-node-test') });
+    const node = await load({ opcuaEnabled: true, opcuaPort: String(await freePort()), opcuaSecurityModes: 'None,SignAndEncrypt', opcuaAnonymous: false });
+    const errors: string[] = [];
+    events(node).on('call:error', (call: { args: [string] }) => errors.push(call.args[0]));
+    const deadline = Date.now() + 20_000;
+    while (errors.length === 0 && Date.now() < deadline) await recorder<DataMessage>('data').next(1);
+    assert.match(errors.join('\n'), /OPC UA server on 127\.0\.0\.1:\d+ not started: anonymous access is off and no user is configured/);
   });
 });

@@ -4,6 +4,8 @@
  *   node dist/nodes/lib/sim/cli.js --assets 4 --acceleration 1440 --seed 1
  *   node dist/nodes/lib/sim/cli.js --assets 4 --modbus 5020 --mqtt-embedded 1885 --quiet
  */
+import os from 'node:os';
+import path from 'node:path';
 import { describeError } from '../errors';
 import { SimClock } from './clock';
 import { settingsFromConfig, type PlantSimConfig } from './config';
@@ -29,6 +31,12 @@ and one per ground-truth event ({"truth":{"asset","fault","kind","ts"}}).
   --fast                do not wait between ticks (needs --hours; cannot serve)
   --modbus PORT         serve the plant on a Modbus TCP server (unit id n = asset n; register map in the plant-sim help)
   --modbus-host HOST    interface of the Modbus server (default 127.0.0.1)
+  --opcua PORT          serve the plant on an OPC UA server (Objects/Plant/<asset>/<sensor>)
+  --opcua-host HOST     interface and endpoint host name of the OPC UA server (default 127.0.0.1)
+  --opcua-security L    comma-separated security modes: None, Sign, SignAndEncrypt (default None)
+  --opcua-user NAME     a user that may log in, with the password in PLANT_OPCUA_PASSWORD
+  --opcua-no-anonymous  refuse anonymous sessions
+  --opcua-pki DIR       certificate folder of the OPC UA server (default <tmp>/plant-sim-pki)
   --mqtt URL            publish the readings to the MQTT broker at URL (mqtt://host:1883)
   --mqtt-embedded PORT  publish to a broker started here on 127.0.0.1:PORT
   --mqtt-prefix P       topic prefix (default plant)
@@ -45,6 +53,8 @@ export interface CliOptions {
   hours?: number;
   fast: boolean;
   quiet: boolean;
+  opcuaUser?: string;
+  opcuaPki?: string;
   help: boolean;
 }
 
@@ -72,6 +82,12 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--quiet': options.quiet = true; break;
       case '--modbus': config.modbusEnabled = true; config.modbusPort = value(); break;
       case '--modbus-host': config.modbusHost = value(); break;
+      case '--opcua': config.opcuaEnabled = true; config.opcuaPort = value(); break;
+      case '--opcua-host': config.opcuaHost = value(); break;
+      case '--opcua-security': config.opcuaSecurityModes = value(); break;
+      case '--opcua-user': options.opcuaUser = value(); break;
+      case '--opcua-no-anonymous': config.opcuaAnonymous = false; break;
+      case '--opcua-pki': options.opcuaPki = value(); break;
       case '--mqtt': config.mqttEnabled = true; config.mqttUrl = value(); break;
       case '--mqtt-embedded': config.mqttEnabled = true; config.mqttUrl = ''; config.mqttPort = value(); break;
       case '--mqtt-prefix': config.mqttPrefix = value(); break;
@@ -88,7 +104,7 @@ export function parseArgs(argv: string[]): CliOptions {
   }
   config.scenarios = scenarios;
   if (options.fast && !(Number(options.hours) > 0)) throw new Error('--fast needs --hours');
-  if (options.fast && (config.modbusEnabled || config.mqttEnabled)) throw new Error('--fast cannot serve Modbus or MQTT');
+  if (options.fast && (config.modbusEnabled || config.opcuaEnabled || config.mqttEnabled)) throw new Error('--fast cannot serve Modbus, OPC UA or MQTT');
   return options;
 }
 
@@ -122,6 +138,9 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const outlets: PlantOutlets = await startPlantOutlets(settings.plant.assets, settings, {
+    opcuaPkiDir: options.opcuaPki ?? path.join(os.tmpdir(), 'plant-sim-pki'),
+    opcuaUsername: options.opcuaUser,
+    opcuaPassword: process.env.PLANT_OPCUA_PASSWORD,
     onMqttState: (state, err) => process.stderr.write(`MQTT ${state}${err ? `: ${describeError(err)}` : ''}\n`),
   });
   for (const line of outlets.describe()) process.stderr.write(`serving ${line}\n`);

@@ -4,6 +4,7 @@ import { isRecord } from '../reading';
 import { PLANT_FAULTS_ALL, faultApplies, type PlantFault } from './faults';
 import { ASSET_KINDS, sensorsOf, type AssetKind, type SensorName } from './machines';
 import { DEFAULT_EMBEDDED_PORT, MQTT_FORMATS, type MqttFormat } from './mqtt-publisher';
+import type { OpcuaSecurityModeName } from './opcua-server';
 import type { AssetSpec, PlantOptions, ScheduledFault } from './plant';
 import { BEARING_DEFECTS, type BearingDefect, type WaveformSettings } from './plant-waveforms';
 
@@ -31,6 +32,12 @@ export interface PlantSimConfig {
   mqttPrefix?: string;
   mqttFormat?: string;
   mqttQos?: number | string;
+  opcuaEnabled?: boolean;
+  opcuaPort?: number | string;
+  opcuaHost?: string;
+  /** Comma-separated: None, Sign, SignAndEncrypt. */
+  opcuaSecurityModes?: string;
+  opcuaAnonymous?: boolean;
   waveformEnabled?: boolean;
   waveformSampleRate?: number | string;
   waveformSamples?: number | string;
@@ -40,6 +47,13 @@ export interface PlantSimConfig {
 export interface ModbusSettings {
   port: number;
   host: string;
+}
+
+export interface OpcuaSettings {
+  port: number;
+  host: string;
+  securityModes: OpcuaSecurityModeName[];
+  allowAnonymous: boolean;
 }
 
 export interface MqttSettings {
@@ -57,10 +71,13 @@ export interface PlantSimSettings {
   acceleration: number;
   modbus?: ModbusSettings;
   mqtt?: MqttSettings;
+  opcua?: OpcuaSettings;
   waveform?: WaveformSettings;
 }
 
 export const DEFAULT_MODBUS_PORT = 5020;
+export const DEFAULT_OPCUA_PORT = 4840;
+const SECURITY_MODES: readonly OpcuaSecurityModeName[] = ['None', 'Sign', 'SignAndEncrypt'];
 const MAX_WAVEFORM_SAMPLES = 1_048_576;
 
 const MAX_ASSETS = 10_000;
@@ -155,6 +172,17 @@ export function settingsFromConfig(config: PlantSimConfig): PlantSimSettings {
     settings.modbus = { port: portOf(config.modbusPort, 'Modbus port', DEFAULT_MODBUS_PORT), host: hostOf(config.modbusHost) };
   }
   if (config.mqttEnabled === true) settings.mqtt = mqttFromConfig(config);
+  if (config.opcuaEnabled === true) {
+    const modes = (config.opcuaSecurityModes || 'None').split(',').map((m) => m.trim()).filter((m) => m !== '');
+    const unknown = modes.find((m) => !SECURITY_MODES.includes(m as OpcuaSecurityModeName));
+    if (unknown !== undefined || modes.length === 0) throw invalid(`OPC UA security modes must be some of ${SECURITY_MODES.join(', ')}, got ${config.opcuaSecurityModes}`);
+    settings.opcua = {
+      port: portOf(config.opcuaPort, 'OPC UA port', DEFAULT_OPCUA_PORT),
+      host: hostOf(config.opcuaHost),
+      securityModes: modes as OpcuaSecurityModeName[],
+      allowAnonymous: config.opcuaAnonymous !== false,
+    };
+  }
   if (config.waveformEnabled === true) {
     const bearingDefect = (config.bearingDefect || 'outer-race') as BearingDefect;
     if (!BEARING_DEFECTS.includes(bearingDefect)) throw invalid(`bearing defect must be one of ${BEARING_DEFECTS.join(', ')}`);
