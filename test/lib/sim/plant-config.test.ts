@@ -61,6 +61,8 @@ describe('plant-sim server and waveform options', () => {
     assert.deepEqual(on.modbus, { port: 5020, host: '127.0.0.1' });
     assert.deepEqual(on.mqtt, { url: '', embeddedPort: 1885, embeddedHost: '127.0.0.1', prefix: 'plant', format: 'reading', qos: 0 });
     assert.deepEqual(on.waveform, { sampleRate: 12800, samples: 12800, bearingDefect: 'outer-race' });
+    const opcua = settingsFromConfig({ opcuaEnabled: true, opcuaSecurityModes: 'None, SignAndEncrypt', opcuaAnonymous: false });
+    assert.deepEqual(opcua.opcua, { port: 4840, host: '127.0.0.1', securityModes: ['None', 'SignAndEncrypt'], allowAnonymous: false });
   });
 
   it('rejects bad ports, broker URLs, formats, QoS, prefixes, defects and too many Modbus units', () => {
@@ -71,6 +73,7 @@ describe('plant-sim server and waveform options', () => {
     assert.throws(() => settingsFromConfig({ mqttEnabled: true, mqttQos: '2' }), /QoS must be a number from 0 to 1/);
     assert.throws(() => settingsFromConfig({ mqttEnabled: true, mqttPrefix: 'a/#' }), /wildcards/);
     assert.throws(() => settingsFromConfig({ waveformEnabled: true, bearingDefect: 'cage' }), /bearing defect must be one of/);
+    assert.throws(() => settingsFromConfig({ opcuaEnabled: true, opcuaSecurityModes: 'None,Encrypt' }), /OPC UA security modes must be some of/);
     assert.throws(() => settingsFromConfig({ waveformEnabled: true, waveformSamples: '1000.5' }), /whole number of samples/);
   });
 });
