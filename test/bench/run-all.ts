@@ -25,6 +25,7 @@ const BENCHES: Bench[] = [
   { name: 'spectrum diagnosis', script: 'spectrum-diagnosis.js', args: [] },
   { name: 'storage write', script: 'storage-write.js', args: [] },
   { name: 'storage query', script: 'storage-query.js', args: [] },
+  { name: 'opcua-in values/s', script: 'opcua-in.js', args: ['2000', '50'] },
 ];
 
 const filters = process.argv.slice(2);
