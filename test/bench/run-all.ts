@@ -26,6 +26,7 @@ const BENCHES: Bench[] = [
   { name: 'storage write', script: 'storage-write.js', args: [] },
   { name: 'storage query', script: 'storage-query.js', args: [] },
   { name: 'modbus poll', script: 'modbus-poll.js', args: [] },
+  { name: 'opcua-in values/s', script: 'opcua-in.js', args: ['2000', '50'] },
 ];
 
 const filters = process.argv.slice(2);

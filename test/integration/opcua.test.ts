@@ -1,11 +1,12 @@
 /**
  * opcua-in in a running Node-RED against the plant's real OPC UA server: values, a server
- * restart mid-stream (the time to resume is printed), bad status codes, and a secured
+ * restart mid-stream and a network drop (the times to resume are printed), bad status codes, and a secured
  * endpoint (SignAndEncrypt, Basic256Sha256, user name and password) with the certificate
  * trusted the way the help describes.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { NodeMessageInFlow } from 'node-red';
@@ -39,6 +40,47 @@ function opcuaFlow(endpoint: Record<string, unknown>): FlowNode[] {
   ]);
 }
 
+/**
+ * A TCP relay that can stop passing data without closing anything (a cable pulled, a
+ * firewall dropping packets) and later come back as a fresh path.
+ */
+async function startRelay(targetPort: number): Promise<{ url: string; drop(): void; restore(): void; close(): void }> {
+  const sockets = new Set<net.Socket>();
+  let dropped = false;
+  const relay = net.createServer((client) => {
+    sockets.add(client);
+    client.on('error', () => undefined);
+    if (dropped) return;
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    sockets.add(upstream);
+    upstream.on('error', () => undefined);
+    client.on('data', (d) => dropped || upstream.write(d));
+    upstream.on('data', (d) => dropped || client.write(d));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  const { port } = relay.address() as net.AddressInfo;
+  const cut = (): void => {
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+  };
+  return {
+    url: `opc.tcp://127.0.0.1:${port}`,
+    drop: () => {
+      dropped = true;
+    },
+    restore: () => {
+      cut();
+      dropped = false;
+    },
+    close: () => {
+      cut();
+      relay.close();
+    },
+  };
+}
+
 describe('opcua-in against the plant OPC UA server', () => {
   let runtime: EmbeddedRuntime;
   let server: PlantOpcuaServer | undefined;
@@ -61,16 +103,17 @@ describe('opcua-in against the plant OPC UA server', () => {
     }, 100);
   };
 
-  const start = async (options: PlantOpcuaServerOptions): Promise<PlantOpcuaServer> => {
-    server = await startPlantOpcuaServer(TEST_ASSETS, options);
-    return server;
-  };
-
   const stopServer = async (): Promise<void> => {
     if (feeder) clearInterval(feeder);
     feeder = undefined;
     await server?.stop();
     server = undefined;
+  };
+
+  const start = async (options: PlantOpcuaServerOptions): Promise<PlantOpcuaServer> => {
+    await stopServer();
+    server = await startPlantOpcuaServer(TEST_ASSETS, options);
+    return server;
   };
 
   before(async () => {
@@ -158,10 +201,36 @@ describe('opcua-in against the plant OPC UA server', () => {
     const flow = opcuaFlow({ endpointUrl: server.endpointUrl, securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', authType: 'username' });
     flow.find((n) => n.id === 'ep')!.credentials = { username: USER.username, password: 'wrong' };
     await runtime.deploy(flow);
+    // What the previous flow emitted until it stopped.
+    readings.length = 0;
     await waitFor(() => statuses.some((s) => s.fill === 'red'), 30_000, 'a red status');
     const red = statuses.find((s) => s.fill === 'red');
     assert.match(String(red?.text), /rejected the user name or password/);
     assert.equal(readings.length, 0);
     await runtime.deploy([{ id: 'empty', type: 'tab', label: 'empty' }]);
+  });
+
+  it('comes back after the network drops without the connection closing', async () => {
+    const plain = await start({ port: await freePort(), host: '127.0.0.1', pkiDir: SERVER_PKI, allowAnonymous: true, users: [], securityModes: ['None'] });
+    const relay = await startRelay(Number(new URL(plain.endpointUrl.replace('opc.tcp', 'http')).port));
+    try {
+      reset();
+      await runtime.deploy(opcuaFlow({ endpointUrl: relay.url }));
+      feed(plain);
+      await waitFor(() => readings.length > 0, 30_000, 'readings through the relay');
+      relay.drop();
+      await waitFor(() => statuses.some((s) => s.fill === 'yellow' && /reconnecting/.test(String(s.text))), 60_000, 'the keep-alive to notice the drop');
+      relay.restore();
+      const back = Date.now();
+      const lastBefore = serial;
+      await waitFor(() => readings.some((r) => r.sensor === 'vibration' && r.value > lastBefore), 60_000, 'readings after the network is back');
+      const resumeMs = Date.now() - back;
+      console.log(`opcua-in resumed ${(resumeMs / 1000).toFixed(1)} s after the network was back (goal ≤ 10 s)`);
+      assert.ok(resumeMs <= 30_000, `resumed after ${resumeMs} ms`);
+    } finally {
+      await runtime.deploy([{ id: 'empty', type: 'tab', label: 'empty' }]);
+      relay.close();
+      await stopServer();
+    }
   });
 });

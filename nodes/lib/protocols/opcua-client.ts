@@ -68,6 +68,8 @@ export class OpcuaConnection extends EventEmitter<OpcuaConnectionEvents> {
 
   constructor(private readonly options: OpcuaClientOptions) {
     super();
+    // Every opcua-in node on this endpoint listens.
+    this.setMaxListeners(0);
   }
 
   get state(): OpcuaConnectionState {

@@ -22,7 +22,7 @@ import { describeError } from '../errors';
 import type { ReadingResult } from '../reading';
 import type { Clock } from '../status';
 import type { SubscriptionOptions } from './opcua-config';
-import type { OpcuaConnection } from './opcua-client';
+import { withTimeout, type OpcuaConnection } from './opcua-client';
 import { describeOpcuaError } from './opcua-errors';
 import { assertDistinct, dataValueToReading, needsFacts, resolveItem, type NodeFacts, type OpcuaItemSpec, type ResolvedItem } from './opcua-mapping';
 
@@ -39,6 +39,8 @@ const OBJECTS_FOLDER = 'i=85';
 const HAS_PROPERTY = 'i=46';
 const HIERARCHICAL = 'i=33';
 const RETRY_MS = 2000;
+/** A server that does not confirm the end of a subscription must not hold up a redeploy. */
+const CLOSE_MS = 3000;
 
 export class OpcuaSubscription extends EventEmitter<OpcuaSubscriptionEvents> {
   private generation = 0;
@@ -76,7 +78,7 @@ export class OpcuaSubscription extends EventEmitter<OpcuaSubscriptionEvents> {
     this.subscription = undefined;
     this.pending = [];
     if (subscription && this.connection.session) {
-      await subscription.terminate().catch(() => undefined);
+      await withTimeout(subscription.terminate(), CLOSE_MS, () => 'terminate timed out').catch(() => undefined);
     }
     this.removeAllListeners();
   }
