@@ -77,7 +77,7 @@ export = function register(RED: NodeAPI): void {
         if (reason !== '' && reason !== lastMqttError) node.warn(RED._('plant-sim.errors.mqtt', { reason }));
         if (state === 'connected' || reason !== '') lastMqttError = reason;
       },
-      onModbusSocketError: (err) => node.debug(`Modbus client connection: ${describeError(err)}`),
+      onModbusSocketError: (err) => node.debug(RED._('plant-sim.log.modbusSocket', { reason: describeError(err) })),
     }).then(
       (started) => {
         outlets = started;
