@@ -1,11 +1,23 @@
+import os from 'node:os';
+import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { describeError, PdmError } from './lib/errors';
-import { compactCount, STATUS, ThrottledStatus } from './lib/status';
+import type { Reading } from './lib/reading';
+import { compactCount, STATUS, ThrottledStatus, type NodeStatusLike } from './lib/status';
 import { SimClock } from './lib/sim/clock';
 import { settingsFromConfig, type PlantSimConfig, type PlantSimSettings } from './lib/sim/config';
+import { startPlantOutlets, type PlantOutlets } from './lib/sim/outlets';
 import { PlantSimulator, type TruthEvent } from './lib/sim/plant';
+import { PlantWaveforms } from './lib/sim/plant-waveforms';
 
 type PlantSimDef = NodeDef & PlantSimConfig;
+
+interface PlantSimCredentials {
+  mqttUsername?: string;
+  mqttPassword?: string;
+  opcuaUsername?: string;
+  opcuaPassword?: string;
+}
 
 interface ControlMessage extends NodeMessageInFlow {
   reset?: unknown;
@@ -14,6 +26,8 @@ interface ControlMessage extends NodeMessageInFlow {
 const HOUR_MS = 3_600_000;
 
 export = function register(RED: NodeAPI): void {
+  const userDir = (): string => (RED.settings.userDir as string | undefined) ?? path.join(os.homedir(), '.node-red');
+
   function PlantSimNode(this: Node, config: PlantSimDef): void {
     RED.nodes.createNode(this, config);
     start(this, config);
@@ -34,13 +48,49 @@ export = function register(RED: NodeAPI): void {
 
     let plant: PlantSimulator;
     let clock: SimClock;
+    let waveforms: PlantWaveforms | undefined;
     let samples = 0;
     const begin = (): void => {
       const simStart = Date.now();
       plant = new PlantSimulator({ ...settings.plant, start: simStart });
       clock = new SimClock(settings.acceleration, simStart);
+      if (settings.waveform) waveforms = new PlantWaveforms(plant, settings.plant.assets, settings.waveform, settings.plant.seed, simStart);
       samples = 0;
     };
+
+    /** What the servers and the publisher add to the status: a problem, or nothing. */
+    let outletProblem: { status: (text: string) => NodeStatusLike; text: string } | undefined;
+    let outlets: PlantOutlets | undefined;
+    let lastMqttError = '';
+    const credentials = (node.credentials ?? {}) as PlantSimCredentials;
+    const outletsReady = startPlantOutlets(settings.plant.assets, settings, {
+      mqttUsername: credentials.mqttUsername,
+      mqttPassword: credentials.mqttPassword,
+      opcuaPkiDir: path.join(userDir(), 'predictive-maintenance', 'plant-sim-pki'),
+      opcuaUsername: credentials.opcuaUsername,
+      opcuaPassword: credentials.opcuaPassword,
+      onMqttState: (state, err) => {
+        if (state === 'connected') outletProblem = undefined;
+        else outletProblem = { status: STATUS.connecting, text: RED._(`plant-sim.status.mqtt-${state}`) };
+        // The client retries every second: warn once per distinct error, not on every attempt.
+        const reason = err ? describeError(err) : '';
+        if (reason !== '' && reason !== lastMqttError) node.warn(RED._('plant-sim.errors.mqtt', { reason }));
+        if (state === 'connected' || reason !== '') lastMqttError = reason;
+      },
+      onModbusSocketError: (err) => node.debug(RED._('plant-sim.log.modbusSocket', { reason: describeError(err) })),
+    }).then(
+      (started) => {
+        outlets = started;
+        if (started.describe().length > 0) node.log(RED._('plant-sim.log.serving', { outlets: started.describe().join(', ') }));
+        return started;
+      },
+      (err: unknown) => {
+        const reason = describeError(err);
+        node.error(RED._('plant-sim.errors.outlet', { reason }));
+        outletProblem = { status: STATUS.error, text: reason };
+        return undefined;
+      },
+    );
 
     const describeNext = (now: number): string => {
       const next = plant.nextFailure(now);
@@ -50,18 +100,38 @@ export = function register(RED: NodeAPI): void {
       return RED._('plant-sim.status.next', { asset: next.asset, fault: next.fault, in: inTime });
     };
 
+    const sendWaveforms = (now: number, readings: readonly Reading[]): void => {
+      if (!waveforms) return;
+      const msgs = waveforms.sample(now, readings).map((w) => ({
+        _msgid: RED.util.generateId(),
+        topic: `${w.asset}/${w.sensor}`,
+        payload: w.samples,
+        sampleRate: w.sampleRate,
+        rpm: w.rpm,
+        unit: w.unit,
+        asset: w.asset,
+        sensor: w.sensor,
+        ts: w.ts,
+        truth: w.truth,
+      }));
+      if (msgs.length > 0) node.send([null, null, msgs as NodeMessage[]]);
+    };
+
     const tick = (): void => {
       try {
         const now = clock.simNow();
         const { readings, truth } = plant.sample(now);
         samples += readings.length;
+        outlets?.update(readings);
         const data: NodeMessage = { _msgid: RED.util.generateId(), topic: 'plant-sim', payload: readings };
         (data as NodeMessage & { sim: { ts: number } }).sim = { ts: now };
         const events = truth.map((event: TruthEvent) => ({ _msgid: RED.util.generateId(), topic: `${event.asset}/${event.fault}`, payload: event }));
-        node.send([data, null]);
-        if (events.length > 0) node.send([null, events]);
+        node.send([data, null, null]);
+        if (events.length > 0) node.send([null, events, null]);
+        sendWaveforms(now, readings);
         const simTime = new Date(now).toISOString().slice(0, 16).replace('T', ' ');
-        status.set(STATUS.ok(`${simTime} · ${describeNext(now)} · ${compactCount(samples)}`));
+        const text = `${simTime} · ${describeNext(now)} · ${compactCount(samples)}`;
+        status.set(outletProblem ? outletProblem.status(`${text} · ${outletProblem.text}`) : STATUS.ok(text));
       } catch (err) {
         node.error(RED._('plant-sim.errors.tick', { reason: describeError(err) }));
         status.force(STATUS.error(RED._('plant-sim.status.error')));
@@ -83,9 +153,19 @@ export = function register(RED: NodeAPI): void {
       if (timer !== undefined) clearInterval(timer);
       timer = undefined;
       status.cancel();
-      done();
+      outletsReady
+        .then((started) => started?.stop())
+        .catch((err: unknown) => node.warn(RED._('plant-sim.errors.stop', { reason: describeError(err) })))
+        .finally(done);
     });
   }
 
-  RED.nodes.registerType('plant-sim', PlantSimNode);
+  RED.nodes.registerType('plant-sim', PlantSimNode, {
+    credentials: {
+      mqttUsername: { type: 'text' },
+      mqttPassword: { type: 'password' },
+      opcuaUsername: { type: 'text' },
+      opcuaPassword: { type: 'password' },
+    },
+  });
 };

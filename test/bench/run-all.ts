@@ -28,6 +28,8 @@ const BENCHES: Bench[] = [
   { name: 'storage query', script: 'storage-query.js', args: [] },
   { name: 'model train', script: 'model-train.js', args: [] },
   { name: 'alert router', script: 'alert-router.js', args: [] },
+  { name: 'modbus poll', script: 'modbus-poll.js', args: [] },
+  { name: 'opcua-in values/s', script: 'opcua-in.js', args: ['2000', '50'] },
 ];
 
 const filters = process.argv.slice(2);

@@ -2,10 +2,14 @@
  * Headless plant simulator: prints readings (and ground truth) as JSON lines on stdout.
  *
  *   node dist/nodes/lib/sim/cli.js --assets 4 --acceleration 1440 --seed 1
+ *   node dist/nodes/lib/sim/cli.js --assets 4 --modbus 5020 --mqtt-embedded 1885 --quiet
  */
+import os from 'node:os';
+import path from 'node:path';
 import { describeError } from '../errors';
 import { SimClock } from './clock';
 import { settingsFromConfig, type PlantSimConfig } from './config';
+import { startPlantOutlets, type PlantOutlets } from './outlets';
 import { PlantSimulator, type PlantSample } from './plant';
 
 export const HELP = `Usage: node dist/nodes/lib/sim/cli.js [options]
@@ -24,7 +28,21 @@ and one per ground-truth event ({"truth":{"asset","fault","kind","ts"}}).
   --random RATE         random faults, RATE per asset per simulated 30 days (instead of --fault)
   --repair H            simulated hours from failure to repair (default 8)
   --hours H             stop after H simulated hours
-  --fast                do not wait between ticks (needs --hours)
+  --fast                do not wait between ticks (needs --hours; cannot serve)
+  --modbus PORT         serve the plant on a Modbus TCP server (unit id n = asset n; register map in the plant-sim help)
+  --modbus-host HOST    interface of the Modbus server (default 127.0.0.1)
+  --opcua PORT          serve the plant on an OPC UA server (Objects/Plant/<asset>/<sensor>)
+  --opcua-host HOST     interface and endpoint host name of the OPC UA server (default 127.0.0.1)
+  --opcua-security L    comma-separated security modes: None, Sign, SignAndEncrypt (default None)
+  --opcua-user NAME     a user that may log in, with the password in PLANT_OPCUA_PASSWORD
+  --opcua-no-anonymous  refuse anonymous sessions
+  --opcua-pki DIR       certificate folder of the OPC UA server (default <tmp>/plant-sim-pki)
+  --mqtt URL            publish the readings to the MQTT broker at URL (mqtt://host:1883)
+  --mqtt-embedded PORT  publish to a broker started here on 127.0.0.1:PORT
+  --mqtt-prefix P       topic prefix (default plant)
+  --mqtt-format F       reading (<prefix>/<asset>/<sensor>) | telemetry (<prefix>/<asset>/telemetry)
+  --mqtt-qos Q          0 | 1 (default 0)
+  --quiet               print no readings (serve only)
   --help                this text
 
 Example: node dist/nodes/lib/sim/cli.js --assets 4 --acceleration 1440 --seed 1
@@ -34,13 +52,16 @@ export interface CliOptions {
   config: PlantSimConfig;
   hours?: number;
   fast: boolean;
+  quiet: boolean;
+  opcuaUser?: string;
+  opcuaPki?: string;
   help: boolean;
 }
 
 export function parseArgs(argv: string[]): CliOptions {
   const config: PlantSimConfig = { assetMode: 'count', scheduleMode: 'list', scenarios: [] };
   const scenarios: Array<Record<string, string>> = [];
-  const options: CliOptions = { config, fast: false, help: false };
+  const options: CliOptions = { config, fast: false, quiet: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -58,6 +79,20 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--random': config.scheduleMode = 'random'; config.ratePerMonth = value(); break;
       case '--hours': options.hours = Number(value()); break;
       case '--fast': options.fast = true; break;
+      case '--quiet': options.quiet = true; break;
+      case '--modbus': config.modbusEnabled = true; config.modbusPort = value(); break;
+      case '--modbus-host': config.modbusHost = value(); break;
+      case '--opcua': config.opcuaEnabled = true; config.opcuaPort = value(); break;
+      case '--opcua-host': config.opcuaHost = value(); break;
+      case '--opcua-security': config.opcuaSecurityModes = value(); break;
+      case '--opcua-user': options.opcuaUser = value(); break;
+      case '--opcua-no-anonymous': config.opcuaAnonymous = false; break;
+      case '--opcua-pki': options.opcuaPki = value(); break;
+      case '--mqtt': config.mqttEnabled = true; config.mqttUrl = value(); break;
+      case '--mqtt-embedded': config.mqttEnabled = true; config.mqttUrl = ''; config.mqttPort = value(); break;
+      case '--mqtt-prefix': config.mqttPrefix = value(); break;
+      case '--mqtt-format': config.mqttFormat = value(); break;
+      case '--mqtt-qos': config.mqttQos = value(); break;
       case '--help': case '-h': options.help = true; break;
       case '--fault': {
         const [asset, fault, onsetHours, failureHours, sensor] = value().split(':');
@@ -69,6 +104,7 @@ export function parseArgs(argv: string[]): CliOptions {
   }
   config.scenarios = scenarios;
   if (options.fast && !(Number(options.hours) > 0)) throw new Error('--fast needs --hours');
+  if (options.fast && (config.modbusEnabled || config.opcuaEnabled || config.mqttEnabled)) throw new Error('--fast cannot serve Modbus, OPC UA or MQTT');
   return options;
 }
 
@@ -79,7 +115,7 @@ export function sampleLines(sample: PlantSample): string {
   return text;
 }
 
-function main(argv: string[]): void {
+async function main(argv: string[]): Promise<void> {
   let options: CliOptions;
   try {
     options = parseArgs(argv);
@@ -101,12 +137,31 @@ function main(argv: string[]): void {
     for (let ts = start; ts <= end; ts += step) process.stdout.write(sampleLines(plant.sample(ts)));
     return;
   }
+  const outlets: PlantOutlets = await startPlantOutlets(settings.plant.assets, settings, {
+    opcuaPkiDir: options.opcuaPki ?? path.join(os.tmpdir(), 'plant-sim-pki'),
+    opcuaUsername: options.opcuaUser,
+    opcuaPassword: process.env.PLANT_OPCUA_PASSWORD,
+    onMqttState: (state, err) => process.stderr.write(`MQTT ${state}${err ? `: ${describeError(err)}` : ''}\n`),
+  });
+  for (const line of outlets.describe()) process.stderr.write(`serving ${line}\n`);
   const clock = new SimClock(settings.acceleration, start);
+  const finish = (): void => {
+    clearInterval(timer);
+    // Once the servers are closed nothing keeps the process alive; it exits after stdout drains.
+    outlets.stop().catch((err: unknown) => {
+      process.stderr.write(`${describeError(err)}\n`);
+      process.exitCode = 1;
+    });
+  };
   const timer = setInterval(() => {
     const ts = Math.min(clock.simNow(), end);
-    process.stdout.write(sampleLines(plant.sample(ts)));
-    if (ts >= end) clearInterval(timer);
+    const sample = plant.sample(ts);
+    outlets.update(sample.readings);
+    if (!options.quiet) process.stdout.write(sampleLines(sample));
+    if (ts >= end) finish();
   }, settings.tickMs);
+  process.once('SIGINT', finish);
+  process.once('SIGTERM', finish);
 }
 
 if (require.main === module) {
@@ -115,10 +170,8 @@ if (require.main === module) {
     if (err.code !== 'EPIPE') throw err;
     process.exit(0);
   });
-  try {
-    main(process.argv.slice(2));
-  } catch (err) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
     process.stderr.write(`${describeError(err)}\n`);
     process.exitCode = 1;
-  }
+  });
 }

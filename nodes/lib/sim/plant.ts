@@ -167,6 +167,15 @@ export class PlantSimulator {
     return best;
   }
 
+  /** Process faults of `asset` under way at simulated time `ts` (after onset, before failure), with progress 0..1. */
+  faultProgress(asset: string, ts: number): Array<{ fault: ProcessFault; progress: number }> {
+    const run = this.assets.find((a) => a.spec.id === asset);
+    if (!run) return [];
+    return run.runs
+      .filter((r) => !isSensorFault(r.fault) && ts >= r.onset && ts < r.failure)
+      .map((r) => ({ fault: r.fault as ProcessFault, progress: (ts - r.onset) / (r.failure - r.onset) }));
+  }
+
   /** Every planned fault run (onset, failure, repair), for inspection and tests. */
   plannedFaults(): Array<{ asset: string; fault: PlantFault; sensor: SensorName; onset: number; failure: number; repair: number }> {
     return this.assets.flatMap((a) => a.runs.map((r) => ({ asset: a.spec.id, fault: r.fault, sensor: r.sensor, onset: r.onset, failure: r.failure, repair: r.repair })));

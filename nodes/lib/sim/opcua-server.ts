@@ -1,0 +1,137 @@
+/**
+ * The simulated plant as an OPC UA server: Objects/Plant/<asset>/<sensor>, one Double analog
+ * item per sensor with its engineering unit, NodeIds `ns=1;s=<asset>.<sensor>`. Values are set
+ * from readings with the reading's time as source timestamp and its quality as StatusCode.
+ */
+import {
+  DataType,
+  MessageSecurityMode,
+  OPCUACertificateManager,
+  OPCUAServer,
+  SecurityPolicy,
+  StatusCodes,
+  Variant,
+  type StatusCode,
+  type UAVariable,
+} from 'node-opcua';
+import type { Quality, Reading } from '../reading';
+
+export type OpcuaSecurityModeName = 'None' | 'Sign' | 'SignAndEncrypt';
+
+export interface PlantOpcuaServerOptions {
+  port: number;
+  host?: string;
+  /** PKI folder of the server (own certificate, trusted and rejected client certificates). */
+  pkiDir: string;
+  allowAnonymous: boolean;
+  users: { username: string; password: string }[];
+  securityModes: OpcuaSecurityModeName[];
+}
+
+export interface PlantOpcuaServer {
+  endpointUrl: string;
+  update(readings: Reading[]): void;
+  stop(): Promise<void>;
+}
+
+export interface PlantOpcuaAsset {
+  asset: string;
+  sensors: { sensor: string; unit?: string }[];
+}
+
+const NAMESPACE_INDEX = 1;
+/** The CEFACT namespace of OPC UA engineering units; -1 is "no unit id", the text is the unit. */
+const UNITS_NAMESPACE = 'http://www.opcfoundation.org/UA/units/un/cefact';
+
+const MODES: Readonly<Record<OpcuaSecurityModeName, MessageSecurityMode>> = {
+  None: MessageSecurityMode.None,
+  Sign: MessageSecurityMode.Sign,
+  SignAndEncrypt: MessageSecurityMode.SignAndEncrypt,
+};
+
+/** The OPC UA NodeId of one sensor variable. */
+export function sensorNodeId(asset: string, sensor: string): string {
+  return `ns=${NAMESPACE_INDEX};s=${asset}.${sensor}`;
+}
+
+export function qualityStatusCode(quality: Quality | undefined): StatusCode {
+  if (quality === 'bad') return StatusCodes.BadSensorFailure;
+  if (quality === 'uncertain') return StatusCodes.UncertainLastUsableValue;
+  return StatusCodes.Good;
+}
+
+export async function startPlantOpcuaServer(assets: PlantOpcuaAsset[], options: PlantOpcuaServerOptions): Promise<PlantOpcuaServer> {
+  if (options.securityModes.length === 0) throw new Error('at least one security mode is needed');
+  if (!options.allowAnonymous && options.users.length === 0) throw new Error('anonymous access is off and no user is configured');
+  const certificateManager = new OPCUACertificateManager({
+    rootFolder: options.pkiDir,
+    // A simulator accepts any client certificate; real servers keep their trust list.
+    automaticallyAcceptUnknownCertificate: true,
+    disableFileWatchers: true,
+  });
+  await certificateManager.initialize();
+  const users = new Map(options.users.map((u) => [u.username, u.password]));
+  const secured = options.securityModes.some((m) => m !== 'None');
+  const server = new OPCUAServer({
+    port: options.port,
+    host: options.host,
+    hostname: options.host === undefined || options.host === '0.0.0.0' || options.host === '::' ? undefined : options.host,
+    securityModes: options.securityModes.map((m) => MODES[m]),
+    securityPolicies: [
+      ...(options.securityModes.includes('None') ? [SecurityPolicy.None] : []),
+      ...(secured ? [SecurityPolicy.Basic256Sha256, SecurityPolicy.Aes128_Sha256_RsaOaep, SecurityPolicy.Aes256_Sha256_RsaPss] : []),
+    ],
+    allowAnonymous: options.allowAnonymous,
+    userManager: { isValidUser: (username: string, password: string) => users.has(username) && users.get(username) === password },
+    serverCertificateManager: certificateManager,
+    buildInfo: { productName: 'plant-sim', manufacturerName: 'node-red-contrib-predictive-maintenance' },
+    isAuditing: false,
+    maxConnectionsPerEndpoint: 50,
+    serverCapabilities: { maxSessions: 50 },
+  });
+  await server.initialize();
+  const variables = buildAddressSpace(server, assets);
+  await server.start();
+  const endpointUrl = server.getEndpointUrl();
+
+  return {
+    endpointUrl,
+    update(readings: Reading[]): void {
+      for (const r of readings) {
+        const variable = variables.get(sensorNodeId(r.asset, r.sensor));
+        if (!variable) continue;
+        variable.setValueFromSource(new Variant({ dataType: DataType.Double, value: r.value }), qualityStatusCode(r.quality), new Date(r.ts));
+      }
+    },
+    async stop(): Promise<void> {
+      await server.shutdown(0);
+      await certificateManager.dispose();
+    },
+  };
+}
+
+function buildAddressSpace(server: OPCUAServer, assets: PlantOpcuaAsset[]): Map<string, UAVariable> {
+  const addressSpace = server.engine.addressSpace;
+  if (!addressSpace) throw new Error('the OPC UA address space is not ready');
+  const namespace = addressSpace.getOwnNamespace();
+  const plant = namespace.addFolder(addressSpace.rootFolder.objects, { browseName: 'Plant', nodeId: `s=Plant` });
+  const variables = new Map<string, UAVariable>();
+  for (const a of assets) {
+    const folder = namespace.addFolder(plant, { browseName: a.asset, nodeId: `s=${a.asset}` });
+    for (const s of a.sensors) {
+      const nodeId = sensorNodeId(a.asset, s.sensor);
+      const variable = namespace.addAnalogDataItem({
+        componentOf: folder,
+        browseName: s.sensor,
+        nodeId,
+        dataType: 'Double',
+        engineeringUnitsRange: { low: -1e12, high: 1e12 },
+        engineeringUnits: { namespaceUri: UNITS_NAMESPACE, unitId: -1, displayName: { text: s.unit ?? '' }, description: { text: s.unit ?? '' } },
+        minimumSamplingInterval: 0,
+      });
+      variable.setValueFromSource(new Variant({ dataType: DataType.Double, value: 0 }), StatusCodes.BadWaitingForInitialData);
+      variables.set(nodeId, variable);
+    }
+  }
+  return variables;
+}
