@@ -1,10 +1,10 @@
-/** One HTTP POST with a timeout, its answer classified for retries: shared by the webhook and ntfy channels. */
+/** One HTTP POST with a timeout, its answer classified for retries: shared by the webhook, ntfy and Web Push channels. */
 import { DeliveryError, type SendResult } from '../delivery';
 
 export interface PostOptions {
   url: string;
-  body: string;
-  contentType: string;
+  body: string | Uint8Array<ArrayBuffer>;
+  contentType?: string;
   headers?: Record<string, string>;
   timeoutMs: number;
 }
@@ -25,7 +25,7 @@ export async function post(options: PostOptions): Promise<SendResult> {
   try {
     response = await fetch(options.url, {
       method: 'POST',
-      headers: { 'content-type': options.contentType, ...options.headers },
+      headers: { ...(options.contentType ? { 'content-type': options.contentType } : {}), ...options.headers },
       body: options.body,
       signal: AbortSignal.timeout(options.timeoutMs),
       redirect: 'error',
@@ -40,7 +40,8 @@ export async function post(options: PostOptions): Promise<SendResult> {
     const excerpt = text.replace(/\s+/g, ' ').slice(0, 200);
     throw new DeliveryError(`POST ${new URL(options.url).host} answered ${response.status}${excerpt ? ': ' + excerpt : ''}`, retriableStatus(response.status));
   }
-  const id = response.headers.get('x-message-id') ?? response.headers.get('x-request-id') ?? messageIdFromBody(text);
+  // Push services name the accepted message in Location.
+  const id = response.headers.get('x-message-id') ?? response.headers.get('x-request-id') ?? response.headers.get('location') ?? messageIdFromBody(text);
   return id ? { messageId: id } : {};
 }
 

@@ -1,7 +1,12 @@
-/** Web Push (RFC 8030 with VAPID, RFC 8292) to browser subscriptions, through web-push. */
+/**
+ * Web Push (RFC 8030 with VAPID, RFC 8292) to browser subscriptions: web-push encrypts the
+ * payload and signs the request, and the shared HTTP post sends it (a 404 or 410 answer means the
+ * subscription has expired and is not retried).
+ */
 import webpush from 'web-push';
 import type { NotificationView } from '../content';
 import { DeliveryError } from '../delivery';
+import { post } from './http';
 import type { Template } from '../template';
 import type { Channel, Recipient } from './channel';
 
@@ -19,16 +24,6 @@ export interface WebPushSettings {
   timeoutMs: number;
 }
 
-/** A subscription that is gone (404, 410) or refused (other 4xx) will not take the message later either. */
-function classify(err: unknown): DeliveryError {
-  const status = (err as { statusCode?: number }).statusCode;
-  const message = err instanceof Error ? err.message : String(err);
-  if (status === undefined) return new DeliveryError(`push service unreachable: ${message}`, true, { cause: err });
-  const retriable = status === 429 || status >= 500;
-  const why = status === 404 || status === 410 ? 'the subscription has expired' : message;
-  return new DeliveryError(`push service answered ${status}: ${why}`, retriable, { cause: err });
-}
-
 export function createWebPushChannel(settings: WebPushSettings, title: Template, body: Template): Channel {
   return {
     name: 'webpush',
@@ -41,18 +36,14 @@ export function createWebPushChannel(settings: WebPushSettings, title: Template,
         url: view.alert.ackUrl,
         data: { status: view.status, alertIds: view.alerts.map((a) => a.id), ackUrl: view.alert.ackUrl },
       });
-      try {
-        const result = await webpush.sendNotification(recipient.subscription, payload, {
-          vapidDetails: settings.vapid,
-          TTL: settings.ttl,
-          timeout: settings.timeoutMs,
-          urgency: view.alert.severity === 'critical' || view.alert.severity === 'high' ? 'high' : 'normal',
-        });
-        const location = result.headers?.location;
-        return location ? { messageId: location } : {};
-      } catch (err) {
-        throw classify(err);
-      }
+      const request = webpush.generateRequestDetails(recipient.subscription, payload, {
+        vapidDetails: settings.vapid,
+        TTL: settings.ttl,
+        urgency: view.alert.severity === 'critical' || view.alert.severity === 'high' ? 'high' : 'normal',
+      });
+      const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), String(v)]));
+      delete headers['content-length'];
+      return post({ url: request.endpoint, body: new Uint8Array(request.body ?? 0), headers, timeoutMs: settings.timeoutMs });
     },
     close: async () => undefined,
   };
