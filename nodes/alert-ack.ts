@@ -127,9 +127,10 @@ export = function register(RED: NodeAPI): void {
 
     const apply = async (input: unknown, by: string, via: string): Promise<Outcome> => {
       const command: AlertCommand = parseCommand(input, by, via, Date.now(), defaults);
+      const router = target();
       let result: AlertCommandResult;
       try {
-        result = await target().applyCommand(command);
+        result = await router.applyCommand(command);
       } catch (err) {
         result = { ok: false, reason: describeError(err), alerts: [] };
       }
