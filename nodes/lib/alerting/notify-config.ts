@@ -80,15 +80,20 @@ function invalid(reason: string): never {
   throw new PdmError('INVALID_CONFIG', reason);
 }
 
+/** Node-RED leaves a ${VAR} field as it is when VAR is not set: that counts as empty. */
+function unset(value: string | number | undefined): boolean {
+  return value === undefined || value === '' || (typeof value === 'string' && /^\$\{\S+\}$/.test(value.trim()));
+}
+
 function num(value: string | number | undefined, fallback: number, field: string, min: number, max = Infinity): number {
-  if (value === undefined || value === '') return fallback;
+  if (unset(value)) return fallback;
   const n = Number(value);
   if (!Number.isFinite(n) || n < min || n > max) invalid(`${field} must be a number from ${min}${max === Infinity ? '' : ' to ' + max}, got "${String(value)}"`);
   return n;
 }
 
 function text(value: string | undefined): string {
-  return (value ?? '').trim();
+  return unset(value) ? '' : (value as string).trim();
 }
 
 function template(source: string | undefined, fallback: string, escaping: Parameters<typeof compileTemplate>[1], field: string): Template {

@@ -41,6 +41,12 @@ describe('notify configuration', () => {
     await s.channel.close();
   });
 
+  it('takes a ${VAR} field whose variable is not set as empty', async () => {
+    const s = notifySettings({ ...email, smtpHost: '${SMTP_HOST}', smtpPort: '${SMTP_PORT}' }, {}, env);
+    await s.channel.close();
+    assert.equal(reason({ channel: 'webhook', webhookKind: 'slack', webhookUrl: '${SLACK_URL}' }), 'URL is required');
+  });
+
   it('turns the rate per minute into a token bucket', async () => {
     const s = notifySettings({ ...email, ratePerMinute: 120, rateBurst: 5 }, {}, env);
     assert.deepEqual(s.rate, { perSecond: 2, burst: 5 });
