@@ -109,6 +109,7 @@ export = function register(RED: NodeAPI): void {
       node.on('input', (_msg, _send, done) => done(new PdmError('INVALID_CONFIG', reason, { cause: err })));
       return;
     }
+    if (base && !secret) node.warn(RED._('alert-ack.errors.noSecret'));
     const status = new ThrottledStatus((s) => node.status(s));
     const counts = { applied: 0, refused: 0 };
     let lastReason = '';

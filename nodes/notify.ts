@@ -58,7 +58,7 @@ export = function register(RED: NodeAPI): void {
   function start(node: Node, config: NotifyDef, settings: NotifySettings): void {
     const status = new ThrottledStatus((s) => node.status(s));
     const workOrders = settings.workOrders ? new WorkOrderBook(settings.workOrders) : undefined;
-    const counts = { sent: 0, failed: 0, retrying: 0, bad: 0 };
+    const counts = { sent: 0, failed: 0, bad: 0 };
     let lastError = '';
 
     const links = (): LinkIssuer | undefined => {
@@ -71,7 +71,7 @@ export = function register(RED: NodeAPI): void {
       const text = RED._('notify.status.counts', { sent: compactCount(counts.sent), failed: compactCount(counts.failed), queued: compactCount(deliverer.pending) });
       const bad = counts.bad > 0 ? RED._('notify.status.bad', { count: compactCount(counts.bad) }) : '';
       if (lastError) status.set(STATUS.error(`${text}${bad} · ${lastError.slice(0, 60)}`));
-      else if (counts.retrying > 0) status.set(STATUS.connecting(text + bad));
+      else if (deliverer.retrying > 0) status.set(STATUS.connecting(text + bad));
       else status.set(STATUS.ok(text + bad));
     };
 
@@ -105,11 +105,7 @@ export = function register(RED: NodeAPI): void {
       ...(settings.rate ? { rate: settings.rate } : {}),
       concurrency: settings.concurrency,
       maxQueue: MAX_QUEUE,
-      onReceipt: (job, receipt) => {
-        if (!receipt.final) counts.retrying++;
-        else if (receipt.attempt > 1) counts.retrying = Math.max(0, counts.retrying - 1);
-        onReceipt(job, receipt);
-      },
+      onReceipt,
       clock: Date.now,
     });
 

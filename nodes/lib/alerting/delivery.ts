@@ -140,6 +140,11 @@ export class Deliverer<T> {
     return this.unfinished.size;
   }
 
+  /** Messages waiting out a back-off before their next attempt. */
+  get retrying(): number {
+    return this.waiting.size;
+  }
+
   /** Resolves with the final receipt of the message. */
   deliver(item: T): Promise<Receipt> {
     return new Promise((resolve) => {

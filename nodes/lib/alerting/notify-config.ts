@@ -24,6 +24,7 @@ export interface NotifyConfig {
   smtpSecure?: boolean;
   smtpRequireTls?: boolean;
   smtpTlsVerify?: boolean;
+  smtpConnections?: string | number;
   from?: string;
   to?: string;
   webhookKind?: string;
@@ -162,6 +163,8 @@ function channelFor(kind: ChannelKind, c: NotifyConfig, cred: NotifyCredentials,
       const from = text(c.from);
       if (addresses(from, 'From').length !== 1) invalid('From needs one e-mail address');
       const secure = c.smtpSecure === true;
+      const connections = num(c.smtpConnections, EMAIL_CONNECTIONS, 'Connections', 1, 50);
+      if (!Number.isInteger(connections)) invalid(`Connections must be a whole number, got "${String(c.smtpConnections)}"`);
       const channel = createEmailChannel(
         {
           host: text(c.smtpHost) || 'localhost',
@@ -172,7 +175,7 @@ function channelFor(kind: ChannelKind, c: NotifyConfig, cred: NotifyCredentials,
           ...(cred.user ? { user: cred.user, password: cred.password } : {}),
           from,
           timeoutMs,
-          connections: EMAIL_CONNECTIONS,
+          connections,
         },
         {
           subject: template(c.title, DEFAULT_TEMPLATES.title, 'none', 'Subject'),
@@ -182,7 +185,7 @@ function channelFor(kind: ChannelKind, c: NotifyConfig, cred: NotifyCredentials,
       );
       return {
         channel,
-        concurrency: EMAIL_CONNECTIONS,
+        concurrency: connections,
         recipients: (msgTo) => [{ label: (msgTo === undefined ? to : addresses(msgTo, 'msg.to')).join(', ') }],
       };
     }

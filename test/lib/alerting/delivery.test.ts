@@ -84,6 +84,7 @@ describe('delivery', () => {
     const final = d.deliver('a');
     await time.advance(0);
     assert.equal(receipts.length, 1);
+    assert.deepEqual([d.pending, d.retrying], [1, 1]);
     assert.deepEqual(receipts[0].receipt, { channel: 'test', attempt: 1, ok: false, error: 'ECONNREFUSED', final: false, retryInMs: 750, latencyMs: 30, elapsedMs: 30, ts: 30 });
     await time.advance(749);
     assert.equal(calls, 1);

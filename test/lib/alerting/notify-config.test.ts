@@ -60,6 +60,7 @@ describe('notify configuration', () => {
     assert.equal(reason({ ...email, to: 'ops' }), 'To: "ops" is not an e-mail address');
     assert.equal(reason({ ...email, from: '' }), 'From needs one e-mail address');
     assert.equal(reason({ ...email, smtpPort: 70000 }), 'Port must be a number from 1 to 65535, got "70000"');
+    assert.equal(reason({ ...email, smtpConnections: 0 }), 'Connections must be a number from 1 to 50, got "0"');
     assert.equal(reason({ ...email, attempts: 0 }), 'Attempts must be a number from 1 to 20, got "0"');
     assert.equal(reason({ ...email, attempts: 2.5 }), 'Attempts must be a whole number, got "2.5"');
     assert.equal(reason({ ...email, retryDelay: 10, retryMaxDelay: 5 }), 'Longest retry delay must not be shorter than the first');
