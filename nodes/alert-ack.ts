@@ -217,7 +217,15 @@ export = function register(RED: NodeAPI): void {
   });
 
   const page = (res: Response, code: number, view: PageView): void => {
-    res.status(code).set({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' }).send(renderPage(view));
+    res
+      .status(code)
+      .set({
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+        'referrer-policy': 'no-referrer',
+      })
+      .send(renderPage(view));
   };
   const refused = (reason: string): PageView => ({ title: RED._('alert-ack.page.refusedTitle'), message: reason, ok: false });
 

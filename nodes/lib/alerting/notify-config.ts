@@ -202,9 +202,8 @@ function channelFor(kind: ChannelKind, c: NotifyConfig, cred: NotifyCredentials,
     case 'ntfy': {
       const topic = text(c.ntfyTopic);
       if (!/^[\w-]{1,64}$/.test(topic)) invalid(`Topic must be 1 to 64 letters, digits, "-" or "_", got "${topic}"`);
-      const url = httpUrl(c.ntfyUrl, 'Server', env);
       const channel = createNtfyChannel(
-        { url: url(), topic, headers: authHeaders(cred.token, cred.user, cred.password), timeoutMs },
+        { url: httpUrl(c.ntfyUrl, 'Server', env), topic, headers: authHeaders(cred.token, cred.user, cred.password), timeoutMs },
         template(c.title, DEFAULT_TEMPLATES.title, 'none', 'Title'),
         template(c.body, DEFAULT_TEMPLATES.text, 'none', 'Body'),
       );

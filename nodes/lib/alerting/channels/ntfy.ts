@@ -6,7 +6,8 @@ import type { Channel, Recipient } from './channel';
 import { post } from './http';
 
 export interface NtfySettings {
-  url: string;
+  /** Resolved at each send, as for webhooks. */
+  url: () => string;
   topic: string;
   headers: Record<string, string>;
   timeoutMs: number;
@@ -31,7 +32,7 @@ export function createNtfyChannel(settings: NtfySettings, title: Template, messa
         tags: [view.status === 'resolved' ? 'white_check_mark' : 'warning', first.severity, first.asset],
         ...(actions.length > 0 ? { actions } : {}),
       };
-      return post({ url: settings.url, body: JSON.stringify(body), contentType: 'application/json', headers: settings.headers, timeoutMs: settings.timeoutMs });
+      return post({ url: settings.url(), body: JSON.stringify(body), contentType: 'application/json', headers: settings.headers, timeoutMs: settings.timeoutMs });
     },
     close: async () => undefined,
   };
