@@ -18,6 +18,10 @@ const CONTEXT_KEY = 'alertRouter';
 const STATUS_PERIOD_MS = 1000;
 /** Changes are written this long after the first one that is not yet saved. */
 const SAVE_DELAY_MS = 200;
+/** A failed save is tried again after this long. */
+const SAVE_RETRY_MS = 5000;
+/** How long a command from alert-ack waits for the saved alerts to load. */
+const COMMAND_WAIT_MS = 10_000;
 /** Messages held while the saved state loads; beyond this they are refused. */
 const MAX_WAITING = 10_000;
 const MAX_TIMER_MS = 3_600_000;
@@ -128,14 +132,14 @@ export = function register(RED: NodeAPI): void {
       }, (err: unknown) => {
         if (saveError === '') node.warn(RED._('alert-router.errors.save', { reason: describeError(err) }));
         saveError = describeError(err);
-        if (!closed) scheduleSave();
+        if (!closed) scheduleSave(SAVE_RETRY_MS);
       }).finally(() => {
         saving = undefined;
       });
       await saving;
     };
-    const scheduleSave = (): void => {
-      if (saveTimer === undefined && !closed) saveTimer = setTimeout(() => void save(), SAVE_DELAY_MS);
+    const scheduleSave = (delay = SAVE_DELAY_MS): void => {
+      if (saveTimer === undefined && !closed) saveTimer = setTimeout(() => void save(), delay);
     };
 
     const becomeReady = (): void => {
@@ -207,7 +211,15 @@ export = function register(RED: NodeAPI): void {
     // --- what alert-ack nodes call -------------------------------------------------------------
     node.applyCommand = async (command: AlertCommand): Promise<AlertCommandResult> => {
       if (closed) return { ok: false, reason: RED._('alert-router.errors.closed'), alerts: [] };
-      if (!ready) await new Promise<void>((resolve) => readyWaiters.push(resolve));
+      if (!ready) {
+        let timeout: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          readyWaiters.push(resolve);
+          timeout = setTimeout(resolve, COMMAND_WAIT_MS);
+        });
+        clearTimeout(timeout);
+        if (!ready || closed) return { ok: false, reason: RED._('alert-router.errors.notLoaded'), alerts: [] };
+      }
       const result = router.applyCommand(command);
       emit(nodeSend);
       if (router.changed) scheduleSave();

@@ -3,7 +3,7 @@
  * the same values of its group_by labels, and the group's notification log — what it last sent
  * and when — which is what keeps a restart from sending the same notification twice.
  */
-import type { Route } from './config';
+import type { EscalationStep, Route } from './config';
 import type { Alert } from './types';
 
 export interface GroupEntry {
@@ -101,6 +101,33 @@ export class Group<E extends GroupEntry> {
       dropped.push(entry);
     }
     return dropped;
+  }
+
+  /**
+   * Firing alerts whose next escalation step is due, by the level they reach (0 = the first
+   * step); their escalation moves on. Alerts that are not firing wait.
+   */
+  escalationsDue(now: number, steps: readonly EscalationStep[]): Map<number, Alert[]> {
+    const due = new Map<number, Alert[]>();
+    for (const [id, esc] of this.escalation) {
+      const alert = this.entries.get(id)?.alert;
+      if (alert?.state !== 'firing' || esc.level >= steps.length || now < esc.at + steps[esc.level].afterMs) continue;
+      const list = due.get(esc.level) ?? [];
+      list.push(alert);
+      due.set(esc.level, list);
+      esc.level++;
+      esc.at = now;
+    }
+    return due;
+  }
+
+  /** When the next escalation step falls due for a firing alert; Infinity when none. */
+  nextEscalation(steps: readonly EscalationStep[]): number {
+    let at = Infinity;
+    for (const [id, esc] of this.escalation) {
+      if (esc.level < steps.length && this.entries.get(id)?.alert.state === 'firing') at = Math.min(at, esc.at + steps[esc.level].afterMs);
+    }
+    return at;
   }
 
   save(): SavedGroup {

@@ -9,7 +9,9 @@ import type { Clock } from '../status';
 import { matchRoutes, routeMuted, type Receiver, type RouterConfig } from './config';
 import { formatLabels, Group, groupLabels, type FlushResult, type SavedGroup } from './group';
 import type { AlertEvent } from './input';
+import { Inhibitor } from './inhibition';
 import { matchesAll, parseMatchers, type Matcher } from './matchers';
+import { Silences, type Silence } from './silences';
 import type { Alert, AlertCommand, AlertCommandResult, AlertNotification, AlertState, AuditEntry } from './types';
 
 export interface RouterSink {
@@ -19,14 +21,7 @@ export interface RouterSink {
   change(alert: Alert): void;
 }
 
-export interface Silence {
-  id: string;
-  matchers: string[];
-  startsAt: number;
-  endsAt: number;
-  createdBy: string;
-  comment?: string;
-}
+export type { Silence };
 
 /** Everything but the alerts: persisted as one document. */
 export interface RouterState {
@@ -54,10 +49,6 @@ interface Entry {
   clearSince: number | undefined;
 }
 
-interface ActiveSilence extends Silence {
-  parsed: Matcher[];
-}
-
 const HISTORY_LIMIT = 50;
 const MINUTE = 60_000;
 
@@ -65,13 +56,15 @@ export class AlertRouter {
   private readonly active = new Map<string, Entry>();
   private readonly byId = new Map<string, Entry>();
   private readonly groups = new Map<string, Group<Entry>>();
-  private readonly silences = new Map<string, ActiveSilence>();
+  private readonly silences = new Silences();
   private readonly opens = new Map<string, number[]>();
   private readonly lastOpen = new Map<string, { at: number; n: number }>();
   private readonly dirty = new Set<Entry>();
+  /** Alerts changed since the last `flushChanges()`. */
+  private readonly pendingChanges = new Set<Entry>();
+  private readonly inhibitor: Inhibitor<Entry>;
   private stateDirty = false;
   private nextMinute = 0;
-  private sequence = 0;
   /** Earliest time `tick()` has work; Infinity when none. */
   wakeAt = Infinity;
   /** Called when `wakeAt` moves earlier. */
@@ -82,6 +75,7 @@ export class AlertRouter {
     private readonly sink: RouterSink,
     private readonly now: Clock,
   ) {
+    this.inhibitor = new Inhibitor<Entry>(config.inhibitRules);
     if (config.timed) this.schedule(this.nextMinute = nextMinuteAfter(now()));
   }
 
@@ -133,11 +127,12 @@ export class AlertRouter {
     if (event.predictedFailure !== undefined) a.predictedFailure = event.predictedFailure;
     if (event.summary !== undefined) a.summary = event.summary;
     if (event.severity !== a.severity) {
+      const before = this.inhibitor.remove(entry);
       a.severity = event.severity;
       a.labels = { ...a.labels, severity: event.severity };
       a.updatedAt = this.now();
       this.reroute(entry);
-      this.refreshInhibition();
+      this.inhibitor.reevaluate([before, this.inhibitor.add(entry)], this.refreshSuppressionOf);
       this.refreshSuppression(entry);
       this.touch(entry);
     }
@@ -166,8 +161,7 @@ export class AlertRouter {
     this.active.set(key, entry);
     this.byId.set(id, entry);
     this.reroute(entry);
-    if (this.isInhibitionSource(labels)) this.refreshInhibition();
-    else entry.inhibited = this.inhibitedBy(entry, this.inhibitionIndex());
+    this.inhibitor.reevaluate([this.inhibitor.add(entry)], this.refreshSuppressionOf);
     this.refreshSuppression(entry);
     this.touch(entry);
   }
@@ -217,7 +211,8 @@ export class AlertRouter {
     this.active.delete(a.key);
     this.setState(entry, 'resolved');
     if (entry.groups.every((g) => !g.notified.has(a.id))) this.forget(entry);
-    if (this.isInhibitionSource(a.labels)) this.refreshInhibition();
+    entry.inhibited = false;
+    this.inhibitor.reevaluate([this.inhibitor.remove(entry)], this.refreshSuppressionOf);
     this.touch(entry);
   }
 
@@ -229,50 +224,11 @@ export class AlertRouter {
 
   // --- suppression: silences, inhibition, time intervals -------------------------------------
 
-  private isInhibitionSource(labels: Record<string, string>): boolean {
-    return this.config.inhibitRules.some((r) => matchesAll(r.source, labels));
-  }
-
-  /** Per rule, how many active source alerts carry each combination of the `equal` labels. */
-  private inhibitionIndex(): Map<string, number>[] {
-    return this.config.inhibitRules.map((rule) => {
-      const index = new Map<string, number>();
-      for (const e of this.active.values()) {
-        if (!matchesAll(rule.source, e.alert.labels)) continue;
-        const k = equalKey(rule.equal, e.alert.labels);
-        index.set(k, (index.get(k) ?? 0) + 1);
-      }
-      return index;
-    });
-  }
-
-  private inhibitedBy(entry: Entry, index: Map<string, number>[]): boolean {
-    const labels = entry.alert.labels;
-    return this.config.inhibitRules.some((rule, i) => {
-      if (!matchesAll(rule.target, labels)) return false;
-      const count = index[i].get(equalKey(rule.equal, labels)) ?? 0;
-      // An alert that is a source itself is not muted by itself.
-      return count > (matchesAll(rule.source, labels) ? 1 : 0);
-    });
-  }
-
-  private refreshInhibition(): void {
-    if (this.config.inhibitRules.length === 0) return;
-    const index = this.inhibitionIndex();
-    for (const e of this.active.values()) {
-      const inhibited = this.inhibitedBy(e, index);
-      if (inhibited === e.inhibited) continue;
-      e.inhibited = inhibited;
-      this.refreshSuppression(e);
-    }
-  }
+  private readonly refreshSuppressionOf = (entry: Entry): void => this.refreshSuppression(entry);
 
   private refreshSuppression(entry: Entry): void {
     const now = this.now();
-    entry.silencedBy = [];
-    for (const s of this.silences.values()) {
-      if (s.startsAt <= now && now < s.endsAt && matchesAll(s.parsed, entry.alert.labels)) entry.silencedBy.push(s.id);
-    }
+    entry.silencedBy = this.silences.matching(entry.alert.labels, now);
     entry.muted = this.config.timed && entry.groups.length > 0 && entry.groups.every((g) => routeMuted(g.route, now));
     const state = stateOf(entry, now);
     const was = entry.alert.state;
@@ -311,8 +267,6 @@ export class AlertRouter {
     this.pendingChanges.add(entry);
   }
 
-  private readonly pendingChanges = new Set<Entry>();
-
   /** Sends the accumulated changes; the host calls it after each message or command. */
   flushChanges(): void {
     for (const e of this.pendingChanges) this.sink.change(copyAlert(e.alert));
@@ -341,9 +295,12 @@ export class AlertRouter {
 
   private command(c: AlertCommand): AlertCommandResult {
     const now = this.now();
-    const audit = { action: c.action, by: typeof c.by === 'string' && c.by !== '' ? c.by : 'anonymous', comment: c.comment, via: c.via };
+    const audit: Omit<AuditEntry, 'ts'> = { action: c.action, by: typeof c.by === 'string' && c.by !== '' ? c.by : 'anonymous' };
+    if (typeof c.comment === 'string') audit.comment = c.comment;
+    if (typeof c.via === 'string') audit.via = c.via;
     if (c.action === 'silence') return this.silence(c, audit.by, now);
-    if (c.action === 'expire-silence') return this.expireSilence(c.silenceId, now);
+    if (c.action === 'expire-silence') return this.expireSilence(c.silenceId);
+    if (c.action === 'shelve' && (typeof c.until !== 'number' || !(c.until > now))) return fail('shelve needs `until`, a time in the future (epoch ms)');
     const found = this.targets(c);
     if (typeof found === 'string') return fail(found);
     const changed: Entry[] = [];
@@ -363,9 +320,8 @@ export class AlertRouter {
           for (const g of entry.groups) if (g.notified.has(a.id) && this.receiver(g).escalation.length > 0) g.escalation.set(a.id, { level: 0, at: now });
           break;
         case 'shelve':
-          if (typeof c.until !== 'number' || !(c.until > now)) return fail('shelve needs `until`, a time in the future (epoch ms)');
           a.shelvedUntil = c.until;
-          this.schedule(c.until);
+          this.schedule(c.until as number);
           break;
         case 'unshelve':
           if (a.shelvedUntil === undefined) continue;
@@ -419,34 +375,25 @@ export class AlertRouter {
       const a = found[0].alert;
       texts = [`asset=${JSON.stringify(a.asset)}`, `alertname=${JSON.stringify(a.name)}`];
     }
-    let parsed: Matcher[];
+    let silence: Silence;
     try {
-      parsed = parseMatchers(texts, 'matchers');
+      silence = this.silences.create(texts, now, c.until, by, c.comment);
     } catch (err) {
       return fail((err as Error).message);
     }
-    if (parsed.length === 0) return fail('a silence needs at least one matcher');
-    const id = `silence-${now.toString(36)}-${(++this.sequence).toString(36)}`;
-    const silence: ActiveSilence = { id, matchers: texts, startsAt: now, endsAt: c.until, createdBy: by, parsed };
-    if (c.comment !== undefined) silence.comment = c.comment;
-    this.silences.set(id, silence);
     this.stateDirty = true;
     this.schedule(c.until);
     const before = this.suppressedIds();
     this.refreshAll();
-    const changed = this.collectChanged(before, true);
-    return { ok: true, alerts: changed, silenceId: id };
+    return { ok: true, alerts: this.collectChanged(before, true), silenceId: silence.id };
   }
 
-  private expireSilence(id: string | undefined, now: number): AlertCommandResult {
-    const silence = id === undefined ? undefined : this.silences.get(id);
-    if (silence === undefined) return fail(`no silence with id "${String(id)}"`);
-    silence.endsAt = Math.min(silence.endsAt, now);
-    this.silences.delete(silence.id);
+  private expireSilence(id: string | undefined): AlertCommandResult {
+    if (id === undefined || !this.silences.expire(id)) return fail(`no silence with id "${String(id)}"`);
     this.stateDirty = true;
     const before = this.suppressedIds();
     this.refreshAll();
-    return { ok: true, alerts: this.collectChanged(before, false), silenceId: silence.id };
+    return { ok: true, alerts: this.collectChanged(before, false), silenceId: id };
   }
 
   private suppressedIds(): Set<string> {
@@ -461,11 +408,7 @@ export class AlertRouter {
 
   /** The silences in force, for the dashboard. */
   activeSilences(): Silence[] {
-    return [...this.silences.values()].map((s) => {
-      const out: Silence = { id: s.id, matchers: s.matchers, startsAt: s.startsAt, endsAt: s.endsAt, createdBy: s.createdBy };
-      if (s.comment !== undefined) out.comment = s.comment;
-      return out;
-    });
+    return this.silences.list();
   }
 
   // --- timed work -------------------------------------------------------------------------------
@@ -473,14 +416,8 @@ export class AlertRouter {
   /** Does everything due by now: silence and shelve expiry, held resolves, time intervals, flushes and escalations. */
   tick(): void {
     const now = this.now();
-    let refresh = false;
-    for (const s of this.silences.values()) {
-      if (s.endsAt <= now) {
-        this.silences.delete(s.id);
-        this.stateDirty = true;
-        refresh = true;
-      }
-    }
+    let refresh = this.silences.expireDue(now);
+    if (refresh) this.stateDirty = true;
     if (this.config.timed && now >= this.nextMinute) {
       this.nextMinute = nextMinuteAfter(now);
       refresh = true;
@@ -530,20 +467,9 @@ export class AlertRouter {
   }
 
   private escalate(group: Group<Entry>, now: number): void {
-    if (group.escalation.size === 0 || routeMuted(group.route, now)) return;
+    if (routeMuted(group.route, now)) return;
     const steps = this.receiver(group).escalation;
-    const due = new Map<number, Alert[]>();
-    for (const [id, esc] of group.escalation) {
-      const alert = group.entries.get(id)?.alert;
-      if (alert === undefined || esc.level >= steps.length) continue;
-      if (alert.state !== 'firing' || now < esc.at + steps[esc.level].afterMs) continue;
-      const list = due.get(esc.level) ?? [];
-      list.push(alert);
-      due.set(esc.level, list);
-      esc.level++;
-      esc.at = now;
-    }
-    for (const [level, alerts] of due) {
+    for (const [level, alerts] of group.escalationsDue(now, steps)) {
       const step = steps[level];
       for (const a of alerts) {
         a.escalationLevel = Math.max(a.escalationLevel, level + 1);
@@ -579,18 +505,14 @@ export class AlertRouter {
 
   private computeWake(): number {
     let at = this.config.timed ? this.nextMinute : Infinity;
-    for (const s of this.silences.values()) at = Math.min(at, s.endsAt);
+    at = Math.min(at, this.silences.nextEnd());
     for (const e of this.active.values()) {
       if (e.alert.shelvedUntil !== undefined) at = Math.min(at, e.alert.shelvedUntil);
       if (e.clearSince !== undefined) at = Math.min(at, e.clearSince + this.config.flapWindowMs);
     }
     for (const g of this.groups.values()) {
       at = Math.min(at, g.nextFlushAt);
-      if (g.escalation.size === 0) continue;
-      const steps = this.receiver(g).escalation;
-      for (const [id, esc] of g.escalation) {
-        if (esc.level < steps.length && g.entries.get(id)?.alert.state === 'firing') at = Math.min(at, esc.at + steps[esc.level].afterMs);
-      }
+      at = Math.min(at, g.nextEscalation(this.receiver(g).escalation));
     }
     return at;
   }
@@ -609,7 +531,7 @@ export class AlertRouter {
     return {
       version: 1,
       groups: [...this.groups.values()].map((g) => g.save()),
-      silences: this.activeSilences(),
+      silences: this.silences.list(),
       opens: [...this.opens],
       clearing: [...this.active.values()].filter((e) => e.clearSince !== undefined).map((e) => [e.alert.id, e.clearSince as number]),
       pending: [...this.byId.values()].filter((e) => e.alert.state === 'resolved').map((e) => e.alert.id),
@@ -629,14 +551,7 @@ export class AlertRouter {
     const now = this.now();
     const savedGroups = new Map((snapshot.groups ?? []).map((g) => [g.key, g]));
     const pending = new Set(snapshot.pending ?? []);
-    for (const s of snapshot.silences ?? []) {
-      if (s.endsAt <= now) continue;
-      try {
-        this.silences.set(s.id, { ...s, parsed: parseMatchers(s.matchers, 'matchers') });
-      } catch {
-        continue;
-      }
-    }
+    this.silences.load(snapshot.silences ?? [], now);
     for (const [key, times] of snapshot.opens ?? []) this.opens.set(key, times);
     let restored = 0;
     for (const alert of snapshot.alerts ?? []) {
@@ -662,20 +577,16 @@ export class AlertRouter {
         this.schedule(since + this.config.flapWindowMs);
       }
     }
-    this.refreshInhibitionAll();
+    for (const e of this.active.values()) this.inhibitor.add(e);
+    for (const e of this.active.values()) {
+      e.inhibited = this.inhibitor.isInhibited(e);
+      this.refreshSuppression(e);
+    }
     this.pendingChanges.clear();
     this.dirty.clear();
     this.wakeAt = Infinity;
     this.schedule(this.computeWake());
     return restored;
-  }
-
-  private refreshInhibitionAll(): void {
-    const index = this.inhibitionIndex();
-    for (const e of this.active.values()) {
-      e.inhibited = this.config.inhibitRules.length > 0 && this.inhibitedBy(e, index);
-      this.refreshSuppression(e);
-    }
   }
 }
 
@@ -685,12 +596,6 @@ function stateOf(entry: Entry, now: number): AlertState {
   if (a.shelvedUntil !== undefined && a.shelvedUntil > now) return 'shelved';
   if (entry.silencedBy.length > 0 || entry.inhibited || entry.muted) return 'suppressed';
   return a.acknowledgedAt !== undefined ? 'acknowledged' : 'firing';
-}
-
-function equalKey(names: readonly string[], labels: Record<string, string>): string {
-  let k = '';
-  for (const n of names) k += `${labels[n] ?? ''}\u0000`;
-  return k;
 }
 
 function nextMinuteAfter(ts: number): number {

@@ -33,6 +33,21 @@ describe('inhibition', () => {
     assert.deepEqual(history?.filter((a) => a !== 'notify'), ['fire', 'suppress', 'unsuppress']);
   });
 
+  it('follows a source alert whose severity rises and falls', () => {
+    const h = harness(config);
+    h.fire('pump-1', 'temp', 'medium');
+    h.fire('pump-1', 'vibration', 'high');
+    h.fire('pump-2', 'vibration', 'high');
+    const state = (key: string): string | undefined => h.router.activeAlerts().find((a) => a.key === key)?.state;
+    h.fire('pump-1', 'vibration', 'critical');
+    assert.deepEqual([state('pump-1/temp'), state('pump-1/vibration'), state('pump-2/vibration')], ['suppressed', 'firing', 'firing']);
+    h.fire('pump-1', 'vibration', 'high');
+    assert.deepEqual([state('pump-1/temp'), state('pump-1/vibration'), state('pump-2/vibration')], ['firing', 'firing', 'firing']);
+    h.fire('pump-2', 'temp', 'critical');
+    h.fire('pump-2', 'vibration', 'critical');
+    assert.deepEqual([state('pump-2/temp'), state('pump-2/vibration'), state('pump-1/temp')], ['firing', 'firing', 'firing']);
+  });
+
   it('a critical alert does not mute itself', () => {
     const h = harness({ ...BASE, inhibit_rules: [{ source_matchers: ['severity="critical"'], target_matchers: ['asset=~".+"'], equal: ['asset'] }] });
     h.fire('pump-1', 'vibration', 'critical');
