@@ -1,7 +1,8 @@
 /**
  * The alerting path in an embedded Node-RED: an anomaly event → alert-router → notify → a real SMTP
  * server (smtp-server), and back: the signed acknowledge link from that e-mail and the admin API of
- * alert-ack change the alert in the router, with the recipient or user in its audit trail.
+ * alert-ack change the alert in the router, with the recipient or user in its audit trail. A webhook
+ * written as a path posts to an http-in route of the same Node-RED.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -20,12 +21,16 @@ describe('anomaly event → alert-router → notify → SMTP, and acknowledgemen
   let rt: EmbeddedRuntime;
   const receipts: Receipt[] = [];
   const audits: AuditRecord[] = [];
+  const hookReceipts: Receipt[] = [];
+  const hookBodies: unknown[] = [];
 
   before(async () => {
     smtp = await startSmtp();
     rt = await startRuntime(onTab([]));
     onSink('receipts', (msg: NodeMessageInFlow) => receipts.push(msg.payload as Receipt));
     onSink('audit', (msg: NodeMessageInFlow) => audits.push((msg as NodeMessageInFlow & { audit: AuditRecord }).audit));
+    onSink('hookReceipts', (msg: NodeMessageInFlow) => hookReceipts.push(msg.payload as Receipt));
+    onSink('hookBody', (msg: NodeMessageInFlow) => hookBodies.push(msg.payload));
     const flow: FlowNode[] = [
       { id: 'src', type: 'inject', name: 'anomaly-detect', repeat: '', once: false, wires: [['router']], x: 100, y: 100 },
       {
@@ -44,6 +49,12 @@ describe('anomaly event → alert-router → notify → SMTP, and acknowledgemen
         wires: [['audit']], x: 500, y: 200,
       },
       { id: 'audit', type: 'test-sink', wires: [], x: 700, y: 200 },
+      { id: 'src2', type: 'inject', name: 'alert', repeat: '', once: false, wires: [['hook']], x: 100, y: 300 },
+      { id: 'hook', type: 'notify', channel: 'webhook', webhookKind: 'json', webhookUrl: '/notify-it/hook', wires: [['hookReceipts']], x: 300, y: 300 },
+      { id: 'hookReceipts', type: 'test-sink', wires: [], x: 500, y: 300 },
+      { id: 'hookIn', type: 'http in', url: '/notify-it/hook', method: 'post', upload: false, wires: [['hookBody', 'hookOk']], x: 100, y: 400 },
+      { id: 'hookBody', type: 'test-sink', wires: [], x: 300, y: 380 },
+      { id: 'hookOk', type: 'http response', statusCode: '200', headers: {}, wires: [], x: 300, y: 420 },
     ];
     await rt.deploy(onTab(flow));
   });
@@ -87,6 +98,13 @@ describe('anomaly event → alert-router → notify → SMTP, and acknowledgemen
     assert.deepEqual([entry?.by, entry?.comment, entry?.via], ['ops@plant.example', 'checking the bearing', 'link']);
     await waitFor(() => audits.length === 1, WAIT_MS, 'the audit entry');
     assert.deepEqual([audits[0].action, audits[0].by, audits[0].via, audits[0].alertIds], ['acknowledge', 'ops@plant.example', 'link', [alert.id]]);
+  });
+
+  it('posts to a webhook given as a path on this Node-RED', async () => {
+    rt.inject('src2', { payload: { id: 'a-7', asset: 'fan-7', severity: 'low', summary: 'Fan vibration rising' } });
+    await waitFor(() => hookReceipts.length === 1 && hookBodies.length === 1, WAIT_MS, 'the webhook delivery');
+    assert.deepEqual([hookReceipts[0].ok, hookReceipts[0].channel], [true, 'json']);
+    assert.equal((hookBodies[0] as { alerts: Array<{ id: string }> }).alerts[0].id, 'a-7');
   });
 
   it('lists and resolves alerts through the admin API', async () => {
