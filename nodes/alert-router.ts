@@ -18,6 +18,8 @@ const CONTEXT_KEY = 'alertRouter';
 const STATUS_PERIOD_MS = 1000;
 /** Changes are written this long after the first one that is not yet saved. */
 const SAVE_DELAY_MS = 200;
+/** Timed work that failed is tried again after this long. */
+const TICK_RETRY_MS = 1000;
 /** A failed save is tried again after this long. */
 const SAVE_RETRY_MS = 5000;
 /** How long a command from alert-ack waits for the saved alerts to load. */
@@ -46,7 +48,7 @@ export = function register(RED: NodeAPI): void {
     try {
       const compiled = routerConfigFromEditor(config);
       for (let i = 0; i <= compiled.receiverNames.length; i++) outputs.push([]);
-      router = new AlertRouter(compiled, sink, Date.now);
+      router = new AlertRouter(compiled, sink, Date.now, `${this.id}:`);
       if (config.db) {
         storage = (RED.nodes.getNode(config.db) as (Node & StorageProvider) | null)?.storage;
         if (storage === undefined) throw new Error(RED._('alert-router.errors.noDb'));
@@ -104,14 +106,17 @@ export = function register(RED: NodeAPI): void {
       timer = undefined;
       armedAt = Infinity;
       if (closed) return;
+      let next: number;
       try {
         if (router.wakeAt <= Date.now()) router.tick();
         emit(nodeSend);
         if (router.changed) scheduleSave();
+        next = router.wakeAt;
       } catch (err) {
         node.error(RED._('alert-router.errors.tick', { reason: describeError(err) }));
+        next = Math.max(router.wakeAt, Date.now() + TICK_RETRY_MS);
       }
-      arm(router.wakeAt);
+      arm(next);
     };
     router.onWake = arm;
 

@@ -218,7 +218,9 @@ function compileInhibitRules(list: unknown): InhibitRule[] {
     const source = parseMatchers(r?.source_matchers, `${what}.source_matchers`);
     const target = parseMatchers(r?.target_matchers, `${what}.target_matchers`);
     if (source.length === 0 || target.length === 0) throw new Error(`${what}: source_matchers and target_matchers are both required`);
-    return { source, target, equal: labelNames(r.equal, `${what}.equal`) };
+    const equal = labelNames(r.equal, `${what}.equal`);
+    if (equal.includes('...')) throw new Error(`${what}.equal: list the label names to compare`);
+    return { source, target, equal };
   });
 }
 

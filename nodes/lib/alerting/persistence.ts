@@ -73,6 +73,7 @@ export class SnapshotPersistence implements RouterPersistence {
   }
 
   save(_alerts: Alert[], _state: RouterState, full: () => RouterSnapshot): Promise<void> {
-    return this.store.set(full());
+    // A detached copy: a store that writes to disk later must not see the alerts change meanwhile.
+    return this.store.set(JSON.parse(JSON.stringify(full())) as RouterSnapshot);
   }
 }

@@ -10,6 +10,7 @@ import { matchRoutes, routeMuted, type Receiver, type RouterConfig } from './con
 import { formatLabels, Group, groupLabels, type FlushResult, type SavedGroup } from './group';
 import type { AlertEvent } from './input';
 import { Inhibitor } from './inhibition';
+import { buildNotification, copyAlert } from './notification';
 import { matchesAll, parseMatchers, type Matcher } from './matchers';
 import { Silences, type Silence } from './silences';
 import type { Alert, AlertCommand, AlertCommandResult, AlertNotification, AlertState, AuditEntry } from './types';
@@ -74,6 +75,8 @@ export class AlertRouter {
     readonly config: RouterConfig,
     private readonly sink: RouterSink,
     private readonly now: Clock,
+    /** Put before every alert id, so that routers sharing one database never reuse an id. */
+    private readonly idPrefix = '',
   ) {
     this.inhibitor = new Inhibitor<Entry>(config.inhibitRules);
     if (config.timed) this.schedule(this.nextMinute = nextMinuteAfter(now()));
@@ -147,7 +150,7 @@ export class AlertRouter {
     const last = this.lastOpen.get(key);
     const n = last !== undefined && last.at === now ? last.n + 1 : 0;
     this.lastOpen.set(key, { at: now, n });
-    const id = n === 0 ? `${key}@${now}` : `${key}@${now}.${n}`;
+    const id = `${this.idPrefix}${key}@${now}${n === 0 ? '' : `.${n}`}`;
     const alert: Alert = {
       id, key, name: event.name, asset: event.asset, severity: event.severity, state: 'firing', labels,
       summary: event.summary ?? `${event.name} on ${event.asset}`,
@@ -485,18 +488,7 @@ export class AlertRouter {
   }
 
   private send(group: Group<Entry>, receiver: Receiver, result: FlushResult, level: number, now: number): void {
-    const alerts = [...result.firing, ...result.resolved];
-    const notification: AlertNotification = {
-      receiver: receiver.name,
-      groupKey: group.label,
-      status: result.firing.length > 0 ? 'firing' : 'resolved',
-      alerts: alerts.map(copyAlert),
-      commonLabels: commonLabels(alerts),
-      escalationLevel: level,
-      ts: now,
-    };
-    if (receiver.oncall) notification.onCall = receiver.oncall.at(now);
-    this.sink.notify(receiver.output, notification);
+    this.sink.notify(receiver.output, buildNotification(receiver, group.label, result, level, now));
   }
 
   private receiver(group: Group<Entry>): Receiver {
@@ -580,10 +572,9 @@ export class AlertRouter {
     for (const e of this.active.values()) this.inhibitor.add(e);
     for (const e of this.active.values()) {
       e.inhibited = this.inhibitor.isInhibited(e);
+      // A silence or shelving that ended while the router was down shows here as a change.
       this.refreshSuppression(e);
     }
-    this.pendingChanges.clear();
-    this.dirty.clear();
     this.wakeAt = Infinity;
     this.schedule(this.computeWake());
     return restored;
@@ -604,17 +595,6 @@ function nextMinuteAfter(ts: number): number {
 
 function fail(reason: string): AlertCommandResult {
   return { ok: false, reason, alerts: [] };
-}
-
-function copyAlert(a: Alert): Alert {
-  return { ...a, labels: { ...a.labels }, history: a.history.slice() };
-}
-
-function commonLabels(alerts: Alert[]): Record<string, string> {
-  if (alerts.length === 0) return {};
-  const common: Record<string, string> = { ...alerts[0].labels };
-  for (const a of alerts.slice(1)) for (const k of Object.keys(common)) if (a.labels[k] !== common[k]) delete common[k];
-  return common;
 }
 
 function isSavedAlert(v: unknown): v is Alert {

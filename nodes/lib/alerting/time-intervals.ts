@@ -59,7 +59,8 @@ function ranges(list: unknown, what: string, parse: (part: string) => number): R
     if (parts.length < 1 || parts.length > 2 || parts[0] === '') throw new Error(`${what}: "${String(item)}" is not a value or a range a:b`);
     const low = parse(parts[0].trim().toLowerCase());
     const high = parts.length === 2 ? parse(parts[1].trim().toLowerCase()) : low;
-    if (!(low <= high) && !(low < 0 && high < 0)) throw new Error(`${what}: range "${String(item)}" ends before it starts`);
+    // Day ranges may run from a day counted from the start to one counted from the end (1:-1).
+    if (low > high && (low > 0) === (high > 0)) throw new Error(`${what}: range "${String(item)}" ends before it starts`);
     return [low, high];
   });
 }

@@ -69,6 +69,19 @@ describe('restore after a restart', () => {
     assert.equal(after.router.activeAlerts().some((a) => a.key === 'pump-1/temp'), false);
   });
 
+  it('reports a silence that ended while it was down, and notifies the alert', () => {
+    const before = harness(CONFIG);
+    before.router.applyCommand({ action: 'silence', matchers: ['asset="pump-1"'], until: T0 + 10 * MINUTE, by: 'ann' });
+    before.fire('pump-1', 'temp');
+    before.advance(MINUTE);
+    assert.equal(before.sent.length, 0);
+    const after = harness(CONFIG, T0 + HOUR, before.router);
+    after.router.flushChanges();
+    assert.deepEqual(after.changes.map((a) => [a.key, a.state]), [['pump-1/temp', 'firing']]);
+    after.advance(0);
+    assert.deepEqual(after.log(), ['ops firing pump-1/temp']);
+  });
+
   it('routes restored alerts afresh under a changed configuration', () => {
     const before = harness(CONFIG);
     before.fire('pump-1', 'temp');

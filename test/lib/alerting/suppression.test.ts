@@ -127,6 +127,19 @@ describe('time intervals', () => {
     assert.deepEqual(saturday.log(), ['ops firing pump-1/temp']);
   });
 
+  it('counts days of the month from the end', () => {
+    const h = harness({
+      ...BASE,
+      time_intervals: [{ name: 'month-end', time_intervals: [{ days_of_month: ['-2:-1'] }, { days_of_month: ['1:-1'], months: ['february'] }] }],
+      route: { ...BASE.route, mute_time_intervals: ['month-end'] },
+    }, Date.UTC(2026, 10, 29, 12));
+    h.fire('pump-1', 'temp');
+    assert.equal(h.router.activeAlerts()[0].state, 'suppressed');
+    h.advance(36 * HOUR);
+    assert.equal(h.router.activeAlerts()[0].state, 'firing');
+    assert.equal(h.sent[0].at, Date.UTC(2026, 11, 1));
+  });
+
   it('sends only inside active_time_intervals, in the interval time zone', () => {
     const h = harness({
       ...BASE,
