@@ -30,6 +30,7 @@ const BENCHES: Bench[] = [
   { name: 'alert router', script: 'alert-router.js', args: [] },
   { name: 'modbus poll', script: 'modbus-poll.js', args: [] },
   { name: 'opcua-in values/s', script: 'opcua-in.js', args: ['2000', '50'] },
+  { name: 'notify latency', script: 'notify-latency.js', args: ['100', '10', 'router', '10'] },
 ];
 
 const filters = process.argv.slice(2);
