@@ -34,7 +34,7 @@ export interface OpcuaSubscriptionEvents {
 }
 
 /** Items per service call, well under the usual server limits per request. */
-export const BATCH_SIZE = 500;
+const BATCH_SIZE = 500;
 const OBJECTS_FOLDER = 'i=85';
 const HAS_PROPERTY = 'i=46';
 const HIERARCHICAL = 'i=33';
@@ -178,7 +178,7 @@ function dataChangeFilter(deadband: SubscriptionOptions['deadband']): DataChange
 }
 
 /** Finds the NodeId, names and unit of every item, in batched service calls. */
-export async function resolveItems(session: ClientSession, specs: OpcuaItemSpec[]): Promise<{ items: ResolvedItem[]; failures: string[] }> {
+async function resolveItems(session: ClientSession, specs: OpcuaItemSpec[]): Promise<{ items: ResolvedItem[]; failures: string[] }> {
   const failures: string[] = [];
   const nodeIds = await resolveNodeIds(session, specs, failures);
   const wanted = specs.map((spec, i) => (nodeIds[i] !== undefined && needsFacts(spec) ? i : -1)).filter((i) => i >= 0);
