@@ -8,12 +8,12 @@ import { EventEmitter } from 'node:events';
 import {
   AttributeIds,
   BrowseDirection,
-  ClientSubscription,
   DataChangeFilter,
   DataChangeTrigger,
   DeadbandType as UaDeadbandType,
   TimestampsToReturn,
   type BrowsePathResult,
+  type ClientSubscription,
   type ClientMonitoredItemGroup,
   type ClientSession,
   type DataValue,
@@ -94,7 +94,8 @@ export class OpcuaSubscription extends EventEmitter<OpcuaSubscriptionEvents> {
       if (generation !== this.generation) return;
       if (items.length === 0) throw new Error(`no item could be resolved: ${failures[0]}`);
       assertDistinct(items);
-      const subscription = await ClientSubscription.create(session, {
+      // createSubscription2 resolves once the server has created it and keeps an 'error' listener on it.
+      const subscription = await session.createSubscription2({
         requestedPublishingInterval: this.options.publishingIntervalMs,
         requestedLifetimeCount: 100,
         requestedMaxKeepAliveCount: 10,
