@@ -65,7 +65,7 @@ async function serve(items: number, updateMs: number): Promise<void> {
 }
 
 async function measure(items: number, updateMs: number): Promise<void> {
-  const child: ChildProcess = fork(__filename, ['server', String(items), String(updateMs)], { stdio: 'inherit' });
+  const child: ChildProcess = fork(__filename, ['server', String(items), String(updateMs)], { stdio: 'inherit', execArgv: ['--max-semi-space-size=32'] });
   const ready = await new Promise<ServerReady>((resolve, reject) => {
     child.once('message', (msg) => resolve(msg as ServerReady));
     child.once('exit', (code) => reject(new Error(`the server process exited with ${code}`)));

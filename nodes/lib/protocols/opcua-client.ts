@@ -84,10 +84,6 @@ export class OpcuaConnection extends EventEmitter<OpcuaConnectionEvents> {
     return this.stateNow === 'connected' ? this.current : undefined;
   }
 
-  get endpointUrl(): string {
-    return this.options.endpointUrl;
-  }
-
   /** Starts connecting in the background; never throws, reports through 'state'. */
   start(): void {
     if (this.started || this.closed) return;

@@ -8,12 +8,12 @@ import { EventEmitter } from 'node:events';
 import {
   AttributeIds,
   BrowseDirection,
-  ClientSubscription,
   DataChangeFilter,
   DataChangeTrigger,
   DeadbandType as UaDeadbandType,
   TimestampsToReturn,
   type BrowsePathResult,
+  type ClientSubscription,
   type ClientMonitoredItemGroup,
   type ClientSession,
   type DataValue,
@@ -34,7 +34,7 @@ export interface OpcuaSubscriptionEvents {
 }
 
 /** Items per service call, well under the usual server limits per request. */
-export const BATCH_SIZE = 500;
+const BATCH_SIZE = 500;
 const OBJECTS_FOLDER = 'i=85';
 const HAS_PROPERTY = 'i=46';
 const HIERARCHICAL = 'i=33';
@@ -94,7 +94,8 @@ export class OpcuaSubscription extends EventEmitter<OpcuaSubscriptionEvents> {
       if (generation !== this.generation) return;
       if (items.length === 0) throw new Error(`no item could be resolved: ${failures[0]}`);
       assertDistinct(items);
-      const subscription = await ClientSubscription.create(session, {
+      // createSubscription2 resolves once the server has created it and keeps an 'error' listener on it.
+      const subscription = await session.createSubscription2({
         requestedPublishingInterval: this.options.publishingIntervalMs,
         requestedLifetimeCount: 100,
         requestedMaxKeepAliveCount: 10,
@@ -178,7 +179,7 @@ function dataChangeFilter(deadband: SubscriptionOptions['deadband']): DataChange
 }
 
 /** Finds the NodeId, names and unit of every item, in batched service calls. */
-export async function resolveItems(session: ClientSession, specs: OpcuaItemSpec[]): Promise<{ items: ResolvedItem[]; failures: string[] }> {
+async function resolveItems(session: ClientSession, specs: OpcuaItemSpec[]): Promise<{ items: ResolvedItem[]; failures: string[] }> {
   const failures: string[] = [];
   const nodeIds = await resolveNodeIds(session, specs, failures);
   const wanted = specs.map((spec, i) => (nodeIds[i] !== undefined && needsFacts(spec) ? i : -1)).filter((i) => i >= 0);

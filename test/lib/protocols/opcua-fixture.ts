@@ -2,7 +2,6 @@
  * Shared set-up for the OPC UA tests: free ports, and PKI folders kept in the temp directory
  * across runs (creating an RSA certificate takes seconds on a small machine).
  */
-import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,17 +23,4 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-/**
- * Copies the server's own certificate into a client PKI's trust list, as an operator does by
- * moving it from rejected/ to trusted/certs/.
- */
-export function trustServerCertificate(clientPki: string): void {
-  const ownCerts = path.join(SERVER_PKI, 'own', 'certs');
-  const trusted = path.join(clientPki, 'trusted', 'certs');
-  fs.mkdirSync(trusted, { recursive: true });
-  for (const file of fs.readdirSync(ownCerts)) {
-    if (file.endsWith('.pem') || file.endsWith('.der')) fs.copyFileSync(path.join(ownCerts, file), path.join(trusted, `plant-sim-${file}`));
-  }
 }
