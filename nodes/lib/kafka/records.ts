@@ -1,0 +1,112 @@
+/**
+ * Node-RED messages ↔ Kafka records. Out: each item of msg.payload (a reading, an alert, any
+ * object with the key property) becomes one record keyed by its asset, so one asset's records
+ * stay in one partition, in order. In: records become readings again, one message per record or
+ * one message per fetched batch (the fast path).
+ */
+import { rejection, type Rejection } from '../errors';
+import { describeType, isRecord } from '../reading';
+import type { InBatch, InRecord, OutRecord } from './client';
+
+export const DEFAULT_TOPICS = {
+  readings: 'maintenance.sensors.raw',
+  alerts: 'maintenance.alerts',
+  anomalies: 'maintenance.alerts.anomaly',
+} as const;
+
+export type OutKind = keyof typeof DEFAULT_TOPICS;
+
+export interface OutItems {
+  records: OutRecord[];
+  rejected: Array<{ item: unknown; error: Rejection }>;
+}
+
+const MAX_ITEMS = 100_000;
+
+/**
+ * Records for a payload (one item or an array). The key is the item's `keyProperty` (a string);
+ * the timestamp its `ts` (readings) or `openedAt`/`updatedAt` (alerts) when numeric.
+ */
+export function toRecords(payload: unknown, keyProperty: string): OutItems {
+  const items: unknown[] = Array.isArray(payload) ? payload : [payload];
+  const out: OutItems = { records: [], rejected: [] };
+  if (items.length > MAX_ITEMS) {
+    out.rejected.push({ item: `${items.length} items`, error: rejection('PAYLOAD_TOO_LARGE', `a message holds at most ${MAX_ITEMS} items, got ${items.length}`) });
+    return out;
+  }
+  for (const item of items) {
+    if (!isRecord(item)) {
+      out.rejected.push({ item, error: rejection('INVALID_PAYLOAD', `expected an object, got ${describeType(item)}`) });
+      continue;
+    }
+    const key = item[keyProperty];
+    if (typeof key !== 'string' || key === '') {
+      out.rejected.push({ item, error: rejection('MISSING_FIELD', `"${keyProperty}" must be a non-empty string, got ${describeType(key)}`) });
+      continue;
+    }
+    const ts = typeof item.ts === 'number' ? item.ts : typeof item.updatedAt === 'number' ? item.updatedAt : item.openedAt;
+    out.records.push({ key, value: JSON.stringify(item), timestamp: typeof ts === 'number' && Number.isFinite(ts) && ts >= 0 ? Math.floor(ts) : undefined });
+  }
+  return out;
+}
+
+export type ValueFormat = 'json' | 'string';
+
+export interface Decoded {
+  value: unknown;
+  key: string | null;
+  /** Set when the value is not what the format expects. */
+  error?: Rejection;
+}
+
+export function decodeRecord(record: InRecord, format: ValueFormat): Decoded {
+  const key = record.key === null ? null : record.key.toString('utf8');
+  const text = record.value === null ? null : record.value.toString('utf8');
+  if (format === 'string' || text === null) return { value: text, key };
+  try {
+    return { value: JSON.parse(text) as unknown, key };
+  } catch (err) {
+    return { value: text, key, error: rejection('INVALID_PAYLOAD', `record at offset ${record.offset} is not JSON: ${(err as Error).message}`) };
+  }
+}
+
+/** The kafka part of an emitted message: where its records came from. */
+export interface KafkaMeta {
+  topic: string;
+  partition: number;
+  offset: string;
+  /** For a batch message: the last offset it holds. */
+  lastOffset?: string;
+  key?: string | null;
+  timestamp?: number;
+}
+
+export interface DecodedBatch {
+  values: unknown[];
+  keys: Set<string>;
+  rejected: Array<{ value: unknown; error: Rejection; meta: KafkaMeta }>;
+}
+
+/** Decodes a batch; keys are the record keys seen (assets), for state hand-over on a rebalance. */
+export function decodeBatch(batch: InBatch, format: ValueFormat): DecodedBatch {
+  const out: DecodedBatch = { values: [], keys: new Set(), rejected: [] };
+  for (const record of batch.records) {
+    const d = decodeRecord(record, format);
+    if (d.key !== null) out.keys.add(d.key);
+    if (d.error) out.rejected.push({ value: d.value, error: d.error, meta: metaOf(batch, record, d.key) });
+    else out.values.push(d.value);
+  }
+  return out;
+}
+
+export function metaOf(batch: InBatch, record: InRecord, key: string | null): KafkaMeta {
+  return { topic: batch.topic, partition: batch.partition, offset: record.offset, key, timestamp: Number(record.timestamp) };
+}
+
+/** msg.topic for a value: asset/sensor for a reading, else the record key. */
+export function topicOf(value: unknown, key: string | null): string | undefined {
+  if (isRecord(value) && typeof value.asset === 'string') {
+    return typeof value.sensor === 'string' ? `${value.asset}/${value.sensor}` : value.asset;
+  }
+  return key ?? undefined;
+}
