@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { describeError } from './lib/errors';
 import type { BrokerHandle } from './lib/kafka/client';
-import { brokerSettingsFromConfig, type BrokerConfig, type BrokerCredentials } from './lib/kafka/config';
+import { brokerSettingsFromConfig, unsetVariable, type BrokerConfig, type BrokerCredentials } from './lib/kafka/config';
 import { createKafkaClient } from './lib/kafka/kafkajs';
 
 type KafkaBrokerDef = NodeDef & BrokerConfig;
@@ -13,6 +13,7 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this as KafkaBrokerNode;
     node.brokerList = '';
+    node.unsetVariable = unsetVariable(config.brokers);
     try {
       const settings = brokerSettingsFromConfig(config, (node.credentials ?? {}) as BrokerCredentials);
       node.brokerList = settings.brokers.join(',');

@@ -80,8 +80,9 @@ export = function register(RED: NodeAPI): void {
   function start(node: Node, broker: BrokerHandle, settings: InSettings): void {
     const status = new ThrottledStatus((s) => node.status(s));
     const t = (key: string, vars?: Record<string, string | number>): string => RED._(`kafka-in.${key}`, vars);
+    const noAddress = (): string => (broker.unsetVariable ? t('status.unsetVariable', { name: broker.unsetVariable }) : t('status.noAddress'));
     if (broker.kafka === undefined) {
-      status.force(STATUS.idle(t('status.noAddress')));
+      status.force(STATUS.idle(noAddress()));
       return;
     }
     const consumer: KafkaConsumer = broker.kafka.consumer({

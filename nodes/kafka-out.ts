@@ -80,6 +80,7 @@ export = function register(RED: NodeAPI): void {
   function start(node: Node, broker: BrokerHandle, settings: OutSettings): void {
     const status = new ThrottledStatus((s) => node.status(s));
     const t = (key: string, vars?: Record<string, string | number>): string => RED._(`kafka-out.${key}`, vars);
+    const noAddress = (): string => (broker.unsetVariable ? t('status.unsetVariable', { name: broker.unsetVariable }) : t('status.noAddress'));
     const counts = { sent: 0, failed: 0, rejected: 0 };
     let connection: ConnectionState | undefined;
     let closing = false;
@@ -103,7 +104,7 @@ export = function register(RED: NodeAPI): void {
     const refreshStatus = (): void => {
       if (closing) return;
       if (producer === undefined) {
-        status.set(queue.buffered > 0 ? STATUS.buffering(t('status.waitingNoAddress', { count: compactCount(queue.buffered) })) : STATUS.idle(t('status.noAddress')));
+        status.set(queue.buffered > 0 ? STATUS.buffering(`${noAddress()} · ${t('status.waiting', { count: compactCount(queue.buffered) })}`) : STATUS.idle(noAddress()));
         return;
       }
       if (connection === undefined) return;

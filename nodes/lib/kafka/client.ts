@@ -86,4 +86,6 @@ export interface BrokerHandle {
   problem?: string;
   /** The configured brokers as host:port,host:port, for status texts. */
   brokerList: string;
+  /** The environment variable named for the brokers when it is not set. */
+  unsetVariable?: string;
 }

@@ -35,9 +35,17 @@ const MECHANISMS: readonly SaslMechanism[] = ['plain', 'scram-sha-256', 'scram-s
 const DEFAULT_CLIENT_ID = 'node-red-pdm';
 const DEFAULT_CONNECTION_TIMEOUT_MS = 3000;
 
-/** "host:port, host:port" → ["host:port", …]; an empty list is allowed (the node then stays idle). */
+/** The name in a "${NAME}" reference that Node-RED left as it is because the variable is not set. */
+export function unsetVariable(value: unknown): string | undefined {
+  return typeof value === 'string' ? /^\s*\$\{(\w+)\}\s*$/.exec(value)?.[1] : undefined;
+}
+
+/**
+ * "host:port, host:port" → ["host:port", …]. An empty list, or a reference to an unset environment
+ * variable, is allowed: the nodes then stay idle and say so.
+ */
 export function parseBrokerList(value: unknown): string[] {
-  if (value === undefined || value === null) return [];
+  if (value === undefined || value === null || unsetVariable(value) !== undefined) return [];
   if (typeof value !== 'string') throw new PdmError('INVALID_CONFIG', `brokers must be text like "host:9092", got ${typeof value}`);
   const list = value.split(/[\s,]+/).filter((s) => s !== '');
   for (const entry of list) {
