@@ -231,7 +231,10 @@ export = function register(RED: NodeAPI): void {
       assigned: (partitions) => {
         const now = new Set(partitions.map(partitionKey));
         const revoked = assignment.filter((p) => !now.has(partitionKey(p)));
-        tracker.drop(revoked);
+        // After a join every partition is fetched again from its committed offset, so what is
+        // still in flight will come again: late done() calls for it must not move any commit.
+        tracker.drop(tracker.tracked());
+        waitingFor.clear();
         handOver(revoked);
         assignment = partitions;
         refreshStatus();

@@ -78,8 +78,9 @@ function kafkajsConsumer(kafka: Kafka, options: ConsumerOptions): KafkaConsumer 
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, resolveOffset }) => {
-          if (batch.messages.length === 0) return;
+        eachBatch: async ({ batch, resolveOffset, isStale }) => {
+          // A batch fetched before a rebalance that took its partition away is not ours to hand on.
+          if (batch.messages.length === 0 || isStale()) return;
           events.batch({ topic: batch.topic, partition: batch.partition, records: batch.messages });
           // Resolving moves the fetch position on; what is committed is decided by the caller.
           resolveOffset(batch.lastOffset());
