@@ -4,6 +4,7 @@
  * refuses what it does not implement.
  */
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { CompressionTypes, Kafka, logLevel, type Consumer } from 'kafkajs';
 import { startTestKafka, type TestKafka } from '../../support/kafka/broker';
@@ -59,5 +60,63 @@ describe('test Kafka broker with kafkajs', () => {
       await producer.transaction();
     });
     await producer.disconnect();
+  });
+});
+
+describe('test Kafka broker refuses what it does not implement', () => {
+  let broker: TestKafka;
+  before(async () => {
+    broker = await startTestKafka();
+  });
+  after(() => broker.close());
+
+  /** Sends one raw request and resolves with the response body, or 'closed'. */
+  function request(apiKey: number, version: number, body: Buffer): Promise<Buffer | 'closed'> {
+    return new Promise((resolve) => {
+      const [host, port] = broker.address.split(':');
+      const socket = net.connect(Number(port), host);
+      const header = Buffer.alloc(10);
+      header.writeInt16BE(apiKey, 0);
+      header.writeInt16BE(version, 2);
+      header.writeInt32BE(7, 4);
+      header.writeInt16BE(-1, 8);
+      const size = Buffer.alloc(4);
+      size.writeInt32BE(header.length + body.length);
+      let got = Buffer.alloc(0);
+      socket.on('data', (chunk) => {
+        got = Buffer.concat([got, chunk]);
+        if (got.length >= 4 && got.length >= got.readInt32BE(0) + 4) {
+          socket.end();
+          resolve(got.subarray(8));
+        }
+      });
+      socket.on('close', () => resolve('closed'));
+      socket.write(Buffer.concat([size, header, body]));
+    });
+  }
+
+  it('closes the connection on an API version it does not serve', async () => {
+    assert.equal(await request(3 /* Metadata */, 9, Buffer.alloc(4)), 'closed');
+    assert.ok(broker.unsupported.includes('Metadata v9'));
+  });
+
+  it('answers an unknown ApiVersions version with UNSUPPORTED_VERSION, so a client can step down', async () => {
+    const body = await request(18, 9, Buffer.alloc(0));
+    assert.ok(Buffer.isBuffer(body));
+    assert.equal((body as Buffer).readInt16BE(0), 35);
+  });
+
+  it('rejects a record batch whose CRC-32C does not match', async () => {
+    const kafka = new Kafka({ clientId: 'crc', brokers: [broker.address], logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'crc.topic', messages: [{ value: 'ok' }] });
+    await producer.disconnect();
+    const partition = broker.log.topics.get('crc.topic')?.find((p) => p.batches.length > 0);
+    assert.ok(partition, 'the batch was stored');
+    const batch = Buffer.from(partition.batches[0].bytes);
+    batch[batch.length - 1] ^= 0xff;
+    assert.equal(partition.append(batch, broker.log.producers).error, 2 /* CORRUPT_MESSAGE */);
+    assert.equal(partition.next, 1, 'nothing appended');
   });
 });
