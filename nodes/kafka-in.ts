@@ -172,38 +172,45 @@ export = function register(RED: NodeAPI): void {
       let values: unknown[] | undefined;
       let first = '';
       let last = '';
+      let records = 0;
       for (const record of batch.records) {
         const decoded = decodeRecord(record, settings.format);
         const meta: KafkaMeta = { topic: batch.topic, partition: batch.partition, offset: record.offset, key: decoded.key, timestamp: Number(record.timestamp) };
         const msgTopic = topicOf(decoded.value, decoded.key);
         if (decoded.error !== undefined) {
-          if (values !== undefined && values.length > 0) flushBatch(batch, values, first, last);
+          if (values !== undefined) flushBatch(batch, values, first, last, records);
           values = undefined;
           reject(batch, decoded.value, meta, decoded.error.reason);
           continue;
         }
-        remember(batch, msgTopic);
+        if (Array.isArray(decoded.value)) for (const v of decoded.value as unknown[]) remember(batch, topicOf(v, decoded.key));
+        else remember(batch, msgTopic);
         if (!settings.batch) {
           emit({ _msgid: RED.util.generateId(), topic: msgTopic, payload: decoded.value, kafka: meta } as NodeMessage, tracker.deliver(batch.topic, batch.partition, record.offset, 1));
           continue;
         }
-        if (values === undefined || values.length === 0) {
+        if (values === undefined) {
           values = [];
           first = record.offset;
+          records = 0;
         }
-        values.push(decoded.value);
+        records++;
+        // A record may hold one asset's items as an array (kafka-out's per-asset records).
+        if (Array.isArray(decoded.value)) for (const v of decoded.value as unknown[]) values.push(v);
+        else values.push(decoded.value);
         last = record.offset;
       }
-      if (values !== undefined && values.length > 0) flushBatch(batch, values, first, last);
+      if (values !== undefined) flushBatch(batch, values, first, last, records);
       if (!paused && tracker.inFlight >= settings.maxInFlight) {
         paused = true;
         consumer.pause();
       }
     };
 
-    const flushBatch = (batch: InBatch, values: unknown[], first: string, last: string): void => {
+    /** One message for a run of records of a batch; in-flight counts records, not the items they hold. */
+    const flushBatch = (batch: InBatch, values: unknown[], first: string, last: string, records: number): void => {
       const kafka: KafkaMeta = { topic: batch.topic, partition: batch.partition, offset: first, lastOffset: last };
-      emit({ _msgid: RED.util.generateId(), payload: values, kafka } as NodeMessage, tracker.deliver(batch.topic, batch.partition, last, values.length));
+      emit({ _msgid: RED.util.generateId(), payload: values, kafka } as NodeMessage, tracker.deliver(batch.topic, batch.partition, last, records));
     };
 
     /** Flush messages for the window state of a partition this instance no longer owns. */

@@ -5,7 +5,7 @@ import { positiveInt, parseTopics } from './lib/kafka/config';
 import { connectionStatus, Reconnector, type ConnectionState } from './lib/kafka/connection';
 import { KafkaDeliveryError } from './lib/kafka/errors';
 import { LingerQueue } from './lib/kafka/linger';
-import { DEFAULT_TOPICS, toRecords, type OutKind } from './lib/kafka/records';
+import { DEFAULT_TOPICS, groupByKey, toRecords, type OutKind } from './lib/kafka/records';
 import { compactCount, STATUS, ThrottledStatus } from './lib/status';
 import { onGuardedInput } from './shared/guarded-input';
 
@@ -20,6 +20,7 @@ interface KafkaOutConfig {
   deliveryTimeout?: unknown;
   compression?: string;
   acks?: string;
+  grouping?: string;
 }
 
 type Done = (err?: Error) => void;
@@ -36,6 +37,8 @@ interface OutSettings {
   deliveryTimeoutMs: number;
   gzip: boolean;
   acks: -1 | 1;
+  /** One record per asset and send (a JSON array of its items) instead of one per item. */
+  groupByAsset: boolean;
 }
 
 function outSettings(config: KafkaOutConfig): OutSettings {
@@ -44,6 +47,9 @@ function outSettings(config: KafkaOutConfig): OutSettings {
   const keyProperty = config.keyProperty?.trim() || 'asset';
   if (config.acks !== undefined && config.acks !== '' && config.acks !== 'all' && config.acks !== 'leader') {
     throw new PdmError('INVALID_CONFIG', `acks must be all or leader, got ${config.acks}`);
+  }
+  if (config.grouping !== undefined && config.grouping !== '' && config.grouping !== 'asset' && config.grouping !== 'item') {
+    throw new PdmError('INVALID_CONFIG', `records must be per asset or per item, got ${config.grouping}`);
   }
   return {
     topic: parseTopics(config.topic, [DEFAULT_TOPICS[kind]])[0],
@@ -55,6 +61,7 @@ function outSettings(config: KafkaOutConfig): OutSettings {
     gzip: config.compression !== 'none',
     // The idempotent producer needs acks from all in-sync replicas; "leader" turns it off.
     acks: config.acks === 'leader' ? 1 : -1,
+    groupByAsset: config.grouping !== 'item',
   };
 }
 
@@ -90,7 +97,7 @@ export = function register(RED: NodeAPI): void {
     // Without a producer (no broker address) the queue stays held, so this is never called.
     const send = async (topic: string, records: Parameters<KafkaProducer['send']>[1]): Promise<void> => {
       try {
-        await (producer as KafkaProducer).send(topic, records);
+        await (producer as KafkaProducer).send(topic, settings.groupByAsset ? groupByKey(records) : records);
         counts.sent += records.length;
         if (connection?.state !== 'connected') setConnection({ state: 'connected' });
       } catch (err) {

@@ -25,6 +25,8 @@ const BENCHES: Bench[] = [
   { name: 'spectrum diagnosis', script: 'spectrum-diagnosis.js', args: [] },
   { name: 'storage write', script: 'storage-write.js', args: [] },
   { name: 'storage query', script: 'storage-query.js', args: [] },
+  { name: 'kafka throughput', script: 'kafka.js', args: ['throughput'] },
+  { name: 'kafka rebalance', script: 'kafka.js', args: ['rebalance'] },
 ];
 
 const filters = process.argv.slice(2);

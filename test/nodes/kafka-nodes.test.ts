@@ -110,14 +110,18 @@ describe('kafka nodes', () => {
     let total = 0;
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
-        const reading = JSON.parse(String(message.value)) as { asset: string; value: number; ts: number };
-        assert.equal(String(message.key), reading.asset);
-        assert.equal(Number(message.timestamp), reading.ts);
-        const entry = byAsset.get(reading.asset) ?? { partitions: new Set(), values: [] };
-        entry.partitions.add(partition);
-        entry.values.push(reading.value);
-        byAsset.set(reading.asset, entry);
-        total++;
+        // One record per asset and send: a JSON array of that asset's readings, stamped with the first one's time.
+        const readings = JSON.parse(String(message.value)) as Array<{ asset: string; value: number; ts: number }>;
+        assert.ok(Array.isArray(readings) && readings.length > 0);
+        assert.equal(Number(message.timestamp), readings[0].ts);
+        for (const reading of readings) {
+          assert.equal(String(message.key), reading.asset);
+          const entry = byAsset.get(reading.asset) ?? { partitions: new Set(), values: [] };
+          entry.partitions.add(partition);
+          entry.values.push(reading.value);
+          byAsset.set(reading.asset, entry);
+          total++;
+        }
       },
     });
     try {

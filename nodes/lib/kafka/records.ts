@@ -50,6 +50,23 @@ export function toRecords(payload: unknown, keyProperty: string): OutItems {
   return out;
 }
 
+/**
+ * One record per key for a send: the values of each key's records, in order, as one JSON array
+ * (an asset's readings of one linger period). Far fewer records for the same readings, and the
+ * key, so the partition and the order, stay as they were.
+ */
+export function groupByKey(records: readonly OutRecord[]): OutRecord[] {
+  const groups = new Map<string | null, { first: OutRecord; values: string[] }>();
+  for (const r of records) {
+    const group = groups.get(r.key);
+    if (group === undefined) groups.set(r.key, { first: r, values: [r.value] });
+    else group.values.push(r.value);
+  }
+  const out: OutRecord[] = [];
+  for (const { first, values } of groups.values()) out.push({ key: first.key, value: `[${values.join(',')}]`, timestamp: first.timestamp });
+  return out;
+}
+
 export type ValueFormat = 'json' | 'string';
 
 export interface Decoded {

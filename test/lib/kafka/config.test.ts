@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { brokerSettingsFromConfig, parseBrokerList, parseTopics, unsetVariable } from '../../../nodes/lib/kafka/config';
 import { classifyKafkaError } from '../../../nodes/lib/kafka/errors';
-import { decodeRecord, toRecords, topicOf } from '../../../nodes/lib/kafka/records';
+import { decodeRecord, groupByKey, toRecords, topicOf } from '../../../nodes/lib/kafka/records';
 
 describe('kafka settings', () => {
   it('reads a broker list and rejects what is not host:port', () => {
@@ -54,6 +54,13 @@ describe('kafka records', () => {
     assert.deepEqual(records.map((r) => [r.key, r.timestamp]), [['p1', 1_700_000_000_000], ['p2', 5]]);
     assert.deepEqual(JSON.parse(records[0].value), { asset: 'p1', sensor: 't', value: 1, ts: 1_700_000_000_000 });
     assert.deepEqual(rejected.map((r) => r.error.code), ['MISSING_FIELD', 'INVALID_PAYLOAD']);
+  });
+
+  it('groups the records of a send into one JSON array per key, in order', () => {
+    const grouped = groupByKey([
+      { key: 'p1', value: '{"v":1}', timestamp: 10 }, { key: 'p2', value: '{"v":2}', timestamp: 11 }, { key: 'p1', value: '{"v":3}', timestamp: 12 },
+    ]);
+    assert.deepEqual(grouped, [{ key: 'p1', value: '[{"v":1},{"v":3}]', timestamp: 10 }, { key: 'p2', value: '[{"v":2}]', timestamp: 11 }]);
   });
 
   it('refuses a payload with too many items', () => {

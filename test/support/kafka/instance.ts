@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   onSink('data', (msg) => {
     const kafka = (msg as { kafka?: { partition: number } }).kafka;
     const partition = kafka?.partition ?? -1;
-    const values = (Array.isArray(msg.payload) ? msg.payload : [msg.payload]) as SeqValue[];
+    const values = (Array.isArray(msg.payload) ? msg.payload : [msg.payload]).flat() as SeqValue[];
     count += values.length;
     partitions.add(partition);
     if (config.report === 'records') send({ type: 'records', partition, values: values.map((v) => ({ asset: v.asset, seq: v.seq })) });
