@@ -208,6 +208,37 @@ describe('kafka nodes', () => {
     }
   });
 
+  it('kafka-in pauses fetching while too many records are unfinished and resumes when they are done', async () => {
+    const topic = unique('pdm.pause');
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    const send = (from: number): Promise<unknown> => producer.send({ topic, messages: Array.from({ length: 10 }, (_, i) => ({ key: 'fan-1', value: JSON.stringify({ asset: 'fan-1', sensor: 'rpm', value: from + i, ts: from + i }) })) });
+    await send(0);
+    const flow: FlowItem[] = [
+      { id: 'f', type: 'tab' },
+      { id: 'b', type: 'kafka-broker', brokers: address },
+      { id: 'in', z: 'f', type: 'kafka-in', broker: 'b', topics: topic, groupId: unique('pause'), output: 'message', maxInFlight: 5, commitInterval: 100, sessionTimeout: 6, wires: [['hold'], [], []] },
+      { id: 'hold', z: 'f', type: 'hold-done', wires: [['got']] },
+      { id: 'got', z: 'f', type: 'helper' },
+    ];
+    await helper.load([...nodes, holdNode], flow);
+    const inStatus = statuses(helper.getNode('in'));
+    const got = recorder<NodeMessage & { payload: { value: number } }>('got');
+    await got.next(10, 15_000);
+    await waitFor(() => inStatus.some((s) => s.fill === 'blue' && /paused/.test(String(s.text))), 5000, 'a paused status');
+    await send(10);
+    await producer.disconnect();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal(got.messages.length, 10, 'nothing fetched while paused');
+    held.splice(0).forEach((release) => release());
+    const more = await got.next(10, 15_000);
+    assert.deepEqual(more.map((m) => m.payload.value), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+  });
+
   it('shows a refused connection and an unknown host in the status, without logging an error', async () => {
     const flow: FlowItem[] = [
       { id: 'f', type: 'tab' },
