@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { describeError, PdmError } from './lib/errors';
 import type { BrokerHandle, ConsumerEvents, InBatch, KafkaConsumer } from './lib/kafka/client';
 import { parseTopics, positiveInt } from './lib/kafka/config';
-import { connectionStatus, Reconnector, type ConnectionState } from './lib/kafka/connection';
+import { connectionStatus, Reconnector, withTimeout, type ConnectionState } from './lib/kafka/connection';
 import { OffsetTracker, type Delivery, type TopicPartition } from './lib/kafka/offsets';
 import { decodeRecord, DEFAULT_TOPICS, topicOf, type KafkaMeta, type ValueFormat } from './lib/kafka/records';
 import { compactCount, STATUS, ThrottledStatus } from './lib/status';
@@ -36,7 +36,8 @@ interface CompleteEvent {
 }
 
 const STATUS_PERIOD_MS = 1000;
-const CLOSE_BUDGET_MS = 10_000;
+/** Close: stop connecting ≤ 3 s, let the flow finish ≤ 4 s, commit and leave the group ≤ 5 s: within 15 s. */
+const CLOSE_BUDGET_MS = { connect: 3000, inFlight: 4000, leave: 5000 };
 /** Keys remembered per partition for the hand-over messages on a rebalance. */
 const MAX_KEYS_PER_PARTITION = 50_000;
 
@@ -103,7 +104,12 @@ export = function register(RED: NodeAPI): void {
     let closing = false;
     let committing: Promise<void> = Promise.resolve();
 
-    const downstream = (): readonly string[] => (node as Node & { wires?: string[][] }).wires?.[0] ?? [];
+    // The nodes wired to output 1 that exist in the running flow (a disabled one never calls done()).
+    let wiredTo: readonly string[] | undefined;
+    const downstream = (): readonly string[] => {
+      wiredTo ??= ((node as Node & { wires?: string[][] }).wires?.[0] ?? []).filter((id) => Boolean(RED.nodes.getNode(id)));
+      return wiredTo;
+    };
 
     const commit = (): Promise<void> => {
       committing = committing.then(async () => {
@@ -221,7 +227,7 @@ export = function register(RED: NodeAPI): void {
         for (const key of keys.get(k) ?? []) out.push({ _msgid: RED.util.generateId(), topic: key, flush: key, kafka: { event: 'revoked', topic: p.topic, partition: p.partition } } as NodeMessage);
         keys.delete(k);
       }
-      if (out.length > 0) node.send([null, null, out] as never);
+      if (out.length > 0) node.send([null, null, out]);
     };
 
     const events: ConsumerEvents = {
@@ -284,12 +290,11 @@ export = function register(RED: NodeAPI): void {
       clearInterval(statusTimer);
       status.cancel();
       const finish = async (): Promise<void> => {
-        await reconnector.stop();
+        await withTimeout(reconnector.stop(), CLOSE_BUDGET_MS.connect);
         // Give messages still in the flow a moment to finish, so their offsets are committed.
-        const deadline = Date.now() + CLOSE_BUDGET_MS / 2;
+        const deadline = Date.now() + CLOSE_BUDGET_MS.inFlight;
         while (tracker.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-        await commit();
-        await Promise.race([consumer.stop(), new Promise((resolve) => setTimeout(resolve, CLOSE_BUDGET_MS / 2))]);
+        await withTimeout(commit().then(() => consumer.stop()), CLOSE_BUDGET_MS.leave);
       };
       finish().catch((err) => node.warn(describeError(err))).finally(() => {
         RED.hooks.remove(hookName);

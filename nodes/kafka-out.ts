@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { describeError, PdmError } from './lib/errors';
 import type { BrokerHandle, KafkaProducer } from './lib/kafka/client';
 import { positiveInt, parseTopics } from './lib/kafka/config';
-import { connectionStatus, Reconnector, type ConnectionState } from './lib/kafka/connection';
+import { connectionStatus, Reconnector, withTimeout, type ConnectionState } from './lib/kafka/connection';
 import { KafkaDeliveryError } from './lib/kafka/errors';
 import { LingerQueue } from './lib/kafka/linger';
 import { DEFAULT_TOPICS, groupByKey, toRecords, type OutKind } from './lib/kafka/records';
@@ -26,7 +26,8 @@ interface KafkaOutConfig {
 type Done = (err?: Error) => void;
 
 const STATUS_PERIOD_MS = 1000;
-const CLOSE_BUDGET_MS = 10_000;
+/** Close: stop connecting ≤ 3 s, deliver what waits ≤ 8 s, disconnect ≤ 2 s: within Node-RED's 15 s. */
+const CLOSE_BUDGET_MS = { connect: 3000, drain: 8000, disconnect: 2000 };
 
 interface OutSettings {
   topic: string;
@@ -164,11 +165,11 @@ export = function register(RED: NodeAPI): void {
       clearInterval(timer);
       status.cancel();
       const finish = async (): Promise<void> => {
-        await reconnector?.stop();
-        if (connection?.state === 'connected') await withTimeout(queue.drain(), CLOSE_BUDGET_MS);
+        if (reconnector) await withTimeout(reconnector.stop(), CLOSE_BUDGET_MS.connect);
+        if (connection?.state === 'connected') await withTimeout(queue.drain(), CLOSE_BUDGET_MS.drain);
         const dropped = queue.discard();
         if (dropped > 0) node.warn(t('errors.dropped', { count: dropped }));
-        if (producer !== undefined) await withTimeout(producer.disconnect(), 3000);
+        if (producer !== undefined) await withTimeout(producer.disconnect(), CLOSE_BUDGET_MS.disconnect);
       };
       finish().catch((err) => node.warn(describeError(err))).finally(() => {
         node.status({});
@@ -179,11 +180,3 @@ export = function register(RED: NodeAPI): void {
 
   RED.nodes.registerType('kafka-out', KafkaOutNode);
 };
-
-function withTimeout(work: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return Promise.race([work, limit]).finally(() => clearTimeout(timer));
-}

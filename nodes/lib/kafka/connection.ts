@@ -70,14 +70,17 @@ export class Reconnector {
 
 export type Translate = (key: string, vars?: Record<string, string | number>) => string;
 
-/** Status of a connection state; `t` looks keys up in the node's own catalog (status.*). */
-export function connectionStatus(state: ConnectionState, brokers: string, t: Translate): NodeStatusLike {
-  switch (state.state) {
-    case 'connecting':
-      return STATUS.connecting(t('status.connecting', { brokers }));
-    case 'connected':
-      return STATUS.ok(t('status.connected'));
-    case 'retrying':
-      return STATUS.error(t(`status.problem.${state.error.problem}`, { brokers, detail: state.error.detail, seconds: Math.ceil(state.inMs / 1000) }));
-  }
+/** Status while not connected (a connected node shows its own figures); `t` looks up status.* keys. */
+export function connectionStatus(state: Exclude<ConnectionState, { state: 'connected' }>, brokers: string, t: Translate): NodeStatusLike {
+  if (state.state === 'connecting') return STATUS.connecting(t('status.connecting', { brokers }));
+  return STATUS.error(t(`status.problem.${state.error.problem}`, { brokers, detail: state.error.detail, seconds: Math.ceil(state.inMs / 1000) }));
+}
+
+/** Resolves when `work` settles or after `ms`, whichever comes first (close must end within 15 s). */
+export function withTimeout(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([work.then(() => undefined, () => undefined), limit]).finally(() => clearTimeout(timer));
 }
