@@ -4,6 +4,7 @@
  * only after the downstream node calls done(), and bad addresses or passwords show in the status.
  */
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
 import type { Node, NodeAPI, NodeInitializer, NodeMessage } from 'node-red';
@@ -70,7 +71,7 @@ describe('kafka nodes', () => {
     await new Promise<void>((resolve) => helper.startServer(resolve));
     if (process.env.KAFKA_BROKERS) address = process.env.KAFKA_BROKERS;
     else {
-      broker = await startTestKafka({ partitions: 4, sasl: undefined });
+      broker = await startTestKafka({ partitions: 4 });
       address = broker.address;
     }
     kafka = new Kafka({ clientId: 'kafka-node-test', brokers: address.split(','), logLevel: logLevel.NOTHING });
@@ -256,6 +257,37 @@ describe('kafka nodes', () => {
     assert.match(String(inError.text), /^broker host not found \(DNS\) in no-such-host\.invalid:9092/);
     const errors = helper.log().args.filter((a: Array<{ level: number }>) => a[0].level <= 20);
     assert.deepEqual(errors, []);
+  });
+
+  it('kafka-out keeps readings while the broker is down and delivers them once it is up', async () => {
+    // A broker of its own on a port that is free now and listened on later.
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const flow: FlowItem[] = [
+      { id: 'f', type: 'tab' },
+      { id: 'b', type: 'kafka-broker', brokers: `127.0.0.1:${port}`, connectionTimeout: 500 },
+      { id: 'out', z: 'f', type: 'kafka-out', broker: 'b', lingerMs: 1, wires: [] },
+      { id: 'c', z: 'f', type: 'complete', scope: ['out'], uncaught: false, wires: [['completed']] },
+      { id: 'completed', z: 'f', type: 'helper' },
+    ];
+    await helper.load(nodes, flow);
+    const out = helper.getNode('out');
+    const outStatus = statuses(out);
+    const completed = recorder('completed');
+    for (let i = 0; i < 3; i++) out.receive({ payload: { asset: 'pump-9', sensor: 'flow', value: i, ts: i } } as NodeMessage);
+    await waitFor(() => outStatus.some((s) => s.fill === 'red'), 10_000, 'a refused connection');
+    assert.equal(completed.messages.length, 0, 'nothing acknowledged while the broker is down');
+    const late = await startTestKafka({ port });
+    try {
+      await completed.next(3, 20_000);
+      const stored = late.log.topics.get('maintenance.sensors.raw')?.reduce((n, p) => n + p.next, 0);
+      assert.equal(stored, 1, 'the three readings of pump-9 went out as one record for the asset');
+    } finally {
+      await helper.unload();
+      await late.close();
+    }
   });
 
   it('tells a wrong SASL password apart from a working one', async () => {
