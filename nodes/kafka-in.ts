@@ -1,10 +1,10 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { describeError, PdmError } from './lib/errors';
-import type { BrokerHandle, ConsumerEvents, InBatch, KafkaConsumer } from './lib/kafka/client';
+import type { BrokerHandle, ConsumerEvents, InBatch, InRecord, KafkaConsumer } from './lib/kafka/client';
 import { parseTopics, positiveInt } from './lib/kafka/config';
 import { connectionStatus, Reconnector, withTimeout, type ConnectionState } from './lib/kafka/connection';
 import { OffsetTracker, type Delivery, type TopicPartition } from './lib/kafka/offsets';
-import { decodeRecord, DEFAULT_TOPICS, topicOf, type KafkaMeta, type ValueFormat } from './lib/kafka/records';
+import { decodeRecord, DEFAULT_TOPICS, PartitionKeys, topicOf, type KafkaMeta, type ValueFormat } from './lib/kafka/records';
 import { compactCount, STATUS, ThrottledStatus } from './lib/status';
 
 interface KafkaInConfig {
@@ -96,7 +96,7 @@ export = function register(RED: NodeAPI): void {
     });
     const tracker = new OffsetTracker();
     const waitingFor = new Map<string, { delivery: Delivery; nodes: Set<string> }>();
-    const keys = new Map<string, Set<string>>();
+    const keys = new PartitionKeys(MAX_KEYS_PER_PARTITION);
     const counts = { received: 0, rejected: 0 };
     let assignment: TopicPartition[] = [];
     let connection: ConnectionState | undefined;
@@ -155,17 +155,6 @@ export = function register(RED: NodeAPI): void {
       node.send([msg, null, null]);
     };
 
-    const remember = (batch: InBatch, topic: string | undefined): void => {
-      if (topic === undefined) return;
-      const k = partitionKey(batch);
-      let set = keys.get(k);
-      if (set === undefined) {
-        set = new Set();
-        keys.set(k, set);
-      }
-      if (set.size < MAX_KEYS_PER_PARTITION) set.add(topic);
-    };
-
     const reject = (batch: InBatch, value: unknown, meta: KafkaMeta, reason: string): void => {
       counts.rejected++;
       const delivery = tracker.deliver(batch.topic, batch.partition, meta.offset, 1);
@@ -179,20 +168,22 @@ export = function register(RED: NodeAPI): void {
       let first = '';
       let last = '';
       let records = 0;
+      const partition = partitionKey(batch);
+      const metaOf = (record: InRecord, key: string | null): KafkaMeta =>
+        ({ topic: batch.topic, partition: batch.partition, offset: record.offset, key, timestamp: Number(record.timestamp) });
       for (const record of batch.records) {
         const decoded = decodeRecord(record, settings.format);
-        const meta: KafkaMeta = { topic: batch.topic, partition: batch.partition, offset: record.offset, key: decoded.key, timestamp: Number(record.timestamp) };
-        const msgTopic = topicOf(decoded.value, decoded.key);
         if (decoded.error !== undefined) {
           if (values !== undefined) flushBatch(batch, values, first, last, records);
           values = undefined;
-          reject(batch, decoded.value, meta, decoded.error.reason);
+          reject(batch, decoded.value, metaOf(record, decoded.key), decoded.error.reason);
           continue;
         }
-        if (Array.isArray(decoded.value)) for (const v of decoded.value as unknown[]) remember(batch, topicOf(v, decoded.key));
-        else remember(batch, msgTopic);
+        if (Array.isArray(decoded.value)) for (const v of decoded.value as unknown[]) keys.add(partition, v, decoded.key);
+        else keys.add(partition, decoded.value, decoded.key);
         if (!settings.batch) {
-          emit({ _msgid: RED.util.generateId(), topic: msgTopic, payload: decoded.value, kafka: meta } as NodeMessage, tracker.deliver(batch.topic, batch.partition, record.offset, 1));
+          const msg = { _msgid: RED.util.generateId(), topic: topicOf(decoded.value, decoded.key), payload: decoded.value, kafka: metaOf(record, decoded.key) };
+          emit(msg as NodeMessage, tracker.deliver(batch.topic, batch.partition, record.offset, 1));
           continue;
         }
         if (values === undefined) {
@@ -223,9 +214,7 @@ export = function register(RED: NodeAPI): void {
     const handOver = (revoked: TopicPartition[]): void => {
       const out: NodeMessage[] = [];
       for (const p of revoked) {
-        const k = partitionKey(p);
-        for (const key of keys.get(k) ?? []) out.push({ _msgid: RED.util.generateId(), topic: key, flush: key, kafka: { event: 'revoked', topic: p.topic, partition: p.partition } } as NodeMessage);
-        keys.delete(k);
+        for (const key of keys.take(partitionKey(p))) out.push({ _msgid: RED.util.generateId(), topic: key, flush: key, kafka: { event: 'revoked', topic: p.topic, partition: p.partition } } as NodeMessage);
       }
       if (out.length > 0) node.send([null, null, out]);
     };

@@ -127,3 +127,50 @@ export function topicOf(value: unknown, key: string | null): string | undefined 
   }
   return key ?? undefined;
 }
+
+/**
+ * The keys (asset/sensor of readings, else the record key) seen per partition, for the hand-over
+ * messages when a partition is taken away. Nested maps, so remembering a reading builds no string.
+ */
+export class PartitionKeys {
+  private readonly partitions = new Map<string, Map<string, Set<string>>>();
+  private readonly sizes = new Map<string, number>();
+
+  constructor(private readonly maxPerPartition: number) {}
+
+  add(partition: string, value: unknown, recordKey: string | null): void {
+    let asset: string;
+    let sensor = '';
+    if (isRecord(value) && typeof value.asset === 'string') {
+      asset = value.asset;
+      if (typeof value.sensor === 'string') sensor = value.sensor;
+    } else if (recordKey !== null) asset = recordKey;
+    else return;
+    let assets = this.partitions.get(partition);
+    if (assets === undefined) {
+      assets = new Map();
+      this.partitions.set(partition, assets);
+    }
+    let sensors = assets.get(asset);
+    if (sensors?.has(sensor)) return;
+    const size = this.sizes.get(partition) ?? 0;
+    if (size >= this.maxPerPartition) return;
+    if (sensors === undefined) {
+      sensors = new Set();
+      assets.set(asset, sensors);
+    }
+    sensors.add(sensor);
+    this.sizes.set(partition, size + 1);
+  }
+
+  /** The keys of a partition as msg.topic would name them, forgetting them. */
+  take(partition: string): string[] {
+    const assets = this.partitions.get(partition);
+    this.partitions.delete(partition);
+    this.sizes.delete(partition);
+    if (assets === undefined) return [];
+    const out: string[] = [];
+    for (const [asset, sensors] of assets) for (const sensor of sensors) out.push(sensor === '' ? asset : `${asset}/${sensor}`);
+    return out;
+  }
+}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { brokerSettingsFromConfig, parseBrokerList, parseTopics, unsetVariable } from '../../../nodes/lib/kafka/config';
 import { classifyKafkaError } from '../../../nodes/lib/kafka/errors';
-import { decodeRecord, groupByKey, toRecords, topicOf } from '../../../nodes/lib/kafka/records';
+import { decodeRecord, groupByKey, PartitionKeys, toRecords, topicOf } from '../../../nodes/lib/kafka/records';
 
 describe('kafka settings', () => {
   it('reads a broker list and rejects what is not host:port', () => {
@@ -61,6 +61,19 @@ describe('kafka records', () => {
       { key: 'p1', value: '{"v":1}', timestamp: 10 }, { key: 'p2', value: '{"v":2}', timestamp: 11 }, { key: 'p1', value: '{"v":3}', timestamp: 12 },
     ]);
     assert.deepEqual(grouped, [{ key: 'p1', value: '[{"v":1},{"v":3}]', timestamp: 10 }, { key: 'p2', value: '[{"v":2}]', timestamp: 11 }]);
+  });
+
+  it('remembers the keys seen per partition, up to a limit, for the hand-over', () => {
+    const keys = new PartitionKeys(3);
+    keys.add('raw/0', { asset: 'p1', sensor: 't' }, 'p1');
+    keys.add('raw/0', { asset: 'p1', sensor: 't' }, 'p1');
+    keys.add('raw/0', { asset: 'p1', sensor: 'v' }, 'p1');
+    keys.add('raw/0', { id: 'alert-1' }, 'p2');
+    keys.add('raw/0', { asset: 'p3' }, 'p3');
+    keys.add('raw/1', 'text', null);
+    assert.deepEqual(keys.take('raw/0'), ['p1/t', 'p1/v', 'p2']);
+    assert.deepEqual(keys.take('raw/0'), [], 'taken once');
+    assert.deepEqual(keys.take('raw/1'), []);
   });
 
   it('refuses a payload with too many items', () => {
