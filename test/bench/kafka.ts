@@ -129,7 +129,7 @@ async function rebalance(partitions: number): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   })();
-  const config: InstanceConfig = { brokers: address, topic, groupId: `${topic}.group`, ratePerSecond: 0, output: 'batch', sessionTimeoutS: 10, report: 'records' };
+  const config: InstanceConfig = { brokers: address, topic, groupId: `${topic}.group`, ratePerSecond: 0, output: 'batch', sessionTimeoutS: 10 };
   const arrivals = new Map<string, number[]>();
   const track = (instance: Instance): Instance => {
     const times: number[] = [];

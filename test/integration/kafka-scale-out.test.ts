@@ -49,7 +49,7 @@ describe('kafka scale-out across Node-RED instances', () => {
   const instances: Instance[] = [];
 
   const config = (topic: string, groupId: string, extra: Partial<InstanceConfig> = {}): InstanceConfig => ({
-    brokers, topic, groupId, ratePerSecond: 0, output: 'batch', sessionTimeoutS: 6, report: 'records', ...extra,
+    brokers, topic, groupId, ratePerSecond: 0, output: 'batch', sessionTimeoutS: 6, ...extra,
   });
 
   const spawn = (name: string, c: InstanceConfig): Instance => {

@@ -2,7 +2,7 @@
  * One Node-RED instance of a scale-out test or benchmark, run as a child process (Node-RED is a
  * singleton, so N instances need N processes). Its flow: kafka-in (group member) → optional
  * rate limit (a slow downstream) → test-sink; kafka-in's hand-over output → a second sink. What the
- * sinks receive goes to the parent over IPC: every record, or counts for a benchmark.
+ * sinks receive goes to the parent over IPC.
  */
 import { onSink, onTab, startRuntime, type FlowNode } from '../runtime';
 
@@ -14,8 +14,6 @@ export interface InstanceConfig {
   ratePerSecond: number;
   output: 'batch' | 'message';
   sessionTimeoutS: number;
-  /** 'records': every value goes to the parent; 'counts': one count message per 200 ms. */
-  report: 'records' | 'counts';
 }
 
 /** A value of the test topic: an asset and a per-asset sequence number. */
@@ -27,7 +25,6 @@ export interface SeqValue {
 export type InstanceReport =
   | { type: 'ready' }
   | { type: 'records'; partition: number; values: SeqValue[] }
-  | { type: 'count'; records: number; at: number; partitions: number[] }
   | { type: 'handover'; key: string; partition: number }
   | { type: 'stopped' };
 
@@ -57,31 +54,19 @@ async function main(): Promise<void> {
     process.send?.(report);
   };
   const config = JSON.parse(process.env.PDM_KAFKA_INSTANCE ?? '{}') as InstanceConfig;
-  let count = 0;
-  const partitions = new Set<number>();
   onSink('data', (msg) => {
     const kafka = (msg as { kafka?: { partition: number } }).kafka;
-    const partition = kafka?.partition ?? -1;
     const values = (Array.isArray(msg.payload) ? msg.payload : [msg.payload]).flat() as SeqValue[];
-    count += values.length;
-    partitions.add(partition);
-    if (config.report === 'records') send({ type: 'records', partition, values: values.map((v) => ({ asset: v.asset, seq: v.seq })) });
+    send({ type: 'records', partition: kafka?.partition ?? -1, values: values.map((v) => ({ asset: v.asset, seq: v.seq })) });
   });
   onSink('handover', (msg) => {
     const kafka = (msg as { kafka?: { partition: number } }).kafka;
     send({ type: 'handover', key: String((msg as { flush?: unknown }).flush), partition: kafka?.partition ?? -1 });
   });
   const runtime = await startRuntime(flow(config));
-  const counter = config.report === 'counts'
-    ? setInterval(() => {
-      send({ type: 'count', records: count, at: Date.now(), partitions: [...partitions].sort((a, b) => a - b) });
-      partitions.clear();
-    }, 200)
-    : undefined;
   send({ type: 'ready' });
   process.on('message', (m: unknown) => {
     if (m !== 'stop') return;
-    if (counter) clearInterval(counter);
     void runtime.stop().then(() => {
       send({ type: 'stopped' });
       process.exit(0);
