@@ -31,6 +31,8 @@ const BENCHES: Bench[] = [
   { name: 'modbus poll', script: 'modbus-poll.js', args: [] },
   { name: 'opcua-in values/s', script: 'opcua-in.js', args: ['2000', '50'] },
   { name: 'notify latency', script: 'notify-latency.js', args: ['100', '10', 'router', '10'] },
+  { name: 'kafka throughput', script: 'kafka.js', args: ['throughput'] },
+  { name: 'kafka rebalance', script: 'kafka.js', args: ['rebalance'] },
 ];
 
 const filters = process.argv.slice(2);
