@@ -109,6 +109,11 @@ export = function register(RED: NodeAPI): void {
           done();
         },
         (err: unknown) => {
+          // A query still waiting for the database when the flow stops is dropped, not an error.
+          if (closed) {
+            done();
+            return;
+          }
           failed++;
           const failure = err instanceof PdmError ? err : new PdmError('DB_ERROR', describeError(err), { cause: err });
           lastFailure = failure.message;
