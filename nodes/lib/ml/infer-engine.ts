@@ -22,12 +22,13 @@ export interface OutputTensor {
   dims: readonly number[];
 }
 
-/** A loaded inference session, as the scoring code sees it. */
+/** A loaded inference session as the scoring code uses it (onnx-runtime.ts's OnnxSession is one). */
 export interface ScoringBackend {
   readonly inputs: readonly TensorSpec[];
   readonly outputs: readonly TensorSpec[];
-  run(inputName: string, data: Float32Array, dims: readonly [number, number]): Promise<Record<string, OutputTensor>>;
-  release(): Promise<void>;
+  /** Runs rows × cols row-major values through `inputName` and returns the named outputs. */
+  run(inputName: string, data: Float32Array, rows: number, cols: number, outputs?: readonly string[]): Promise<Record<string, OutputTensor>>;
+  close(): Promise<void>;
 }
 
 export interface LoadedModel {
@@ -87,7 +88,7 @@ export async function scoreBatch(model: LoadedModel, vectors: readonly FeatureVe
   }
   let outputs: Record<string, OutputTensor>;
   try {
-    outputs = await model.backend.run(model.info.inputName, data, [n, f]);
+    outputs = await model.backend.run(model.info.inputName, data, n, f, floatOutputs(model.backend));
   } catch (err) {
     throw new PdmError('INVALID_PAYLOAD', `${label(model.info)} failed on input ${shapeText([n, f])}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
@@ -104,6 +105,11 @@ export async function scoreBatch(model: LoadedModel, vectors: readonly FeatureVe
     results[i] = { score: s, anomalous: s >= 1, outputs: row };
   }
   return results;
+}
+
+/** The outputs to fetch: float32 ones (or of undeclared type); others, such as int64 labels, are left out. */
+function floatOutputs(backend: ScoringBackend): string[] {
+  return backend.outputs.filter((o) => o.type === undefined || o.type === 'float32').map((o) => o.name);
 }
 
 function rowOf(t: OutputTensor, i: number, n: number): number | number[] {
@@ -162,6 +168,6 @@ export class ModelSlot {
   }
 
   private releaseIfIdle(held: Held): void {
-    if (held.retired && held.uses === 0) held.model.backend.release().catch(this.onReleaseError);
+    if (held.retired && held.uses === 0) held.model.backend.close().catch(this.onReleaseError);
   }
 }

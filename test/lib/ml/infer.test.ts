@@ -3,7 +3,10 @@ import { describe, it } from 'node:test';
 import { MicroBatcher, type BatchTimers } from '../../../nodes/lib/ml/infer-batcher';
 import { checkModel, ModelSlot, scoreBatch, type LoadedModel, type OutputTensor, type ScoringBackend, type TensorSpec } from '../../../nodes/lib/ml/infer-engine';
 import { FeatureIndex, FeatureMapper, type FeatureVector } from '../../../nodes/lib/ml/infer-features';
+import { OnnxSession } from '../../../nodes/lib/ml/onnx-runtime';
 import type { WindowStats } from '../../../nodes/lib/stats/types';
+import { distanceModel, expectedDistance, type DistanceModelOptions } from '../../support/onnx-models';
+import { onnx } from 'onnx-proto';
 
 /** Timers that fire only when the test says so. */
 function manualTimers(): BatchTimers & { fire(): void; armed: number } {
@@ -161,15 +164,14 @@ function sumBackend(inputs: TensorSpec[] = [{ name: 'x', type: 'float32', shape:
     released: 0,
     inputs,
     outputs: [{ name: 'score' }, { name: 'double' }],
-    async run(_name, data, dims) {
+    async run(_name, data, n, f) {
       this.calls++;
-      const [n, f] = dims;
       const score = new Float32Array(n);
       for (let i = 0; i < n; i++) for (let j = 0; j < f; j++) score[i] += data[i * f + j] / 10;
       const out: Record<string, OutputTensor> = { score: { data: score, dims: [n] }, double: { data: data.map((x) => 2 * x), dims: [n, f] } };
       return out;
     },
-    async release() {
+    async close() {
       this.released++;
     },
   };
@@ -206,5 +208,36 @@ describe('scoring', () => {
     lease?.done();
     lease?.done();
     assert.equal((first.backend as ReturnType<typeof sumBackend>).released, 1);
+  });
+});
+
+describe('ONNX round trip', () => {
+  const spec: DistanceModelOptions = { mean: [10, 2, 0.5], scale: [2, 0.5, 0.1], threshold: 9, extraOutput: true };
+  const modelInfo = { name: 'distance', version: 3, features: ['t', 'v', 'c'], inputName: 'features' };
+
+  it('scores vectors through onnxruntime exactly as the graph defines', async () => {
+    const session = await OnnxSession.create(distanceModel(spec));
+    try {
+      checkModel(modelInfo, session);
+      const rows = [[10, 2, 0.5], [12, 2.5, 0.7], [16, 3, 1]];
+      const results = await scoreBatch({ info: modelInfo, backend: session }, rows.map((r) => vec('p', ...r)));
+      rows.forEach((r, i) => assert.ok(Math.abs(results[i].score - expectedDistance(r, spec)) < 1e-4, `row ${i}`));
+      assert.deepEqual(results.map((r) => r.anomalous), [false, false, true]);
+      assert.equal((results[2].outputs.z as number[]).length, 3);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('refuses a graph whose declared input differs, naming both shapes', async () => {
+    const wide = await OnnxSession.create(distanceModel({ ...spec, declaredFeatures: 4, mean: [0, 0, 0, 0], scale: [1, 1, 1, 1] }));
+    const double = await OnnxSession.create(distanceModel({ ...spec, inputType: onnx.TensorProto.DataType.DOUBLE }));
+    try {
+      assert.throws(() => checkModel(modelInfo, wide), /expected "features" float32 \[N, 3\] \(3 features: t, v, c\), the graph declares "features" float32 \[N, 4\]/);
+      assert.throws(() => checkModel(modelInfo, double), /the graph declares "features" float64 \[N, 3\]/);
+    } finally {
+      await wide.close();
+      await double.close();
+    }
   });
 });
