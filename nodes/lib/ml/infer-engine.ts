@@ -4,7 +4,8 @@ import { shapeText, type FeatureVector } from './infer-features';
 /** What scoring needs to know of a model (a registry ModelMeta has all of it). */
 export interface ModelInfo {
   name: string;
-  version: number;
+  /** Registry version; a model loaded from a file has none. */
+  version?: number;
   features: readonly string[];
   inputName: string;
 }
@@ -43,10 +44,17 @@ export interface ScoreResult {
   outputs: Record<string, number | number[]>;
 }
 
+/** One row of the node's output: what msg.payload (or msg.shadow) holds per feature vector. */
+export interface InferResult extends ScoreResult {
+  asset: string;
+  ts: number;
+  model: { name: string; version?: number };
+}
+
 export const SCORE_OUTPUT = 'score';
 
 function label(info: ModelInfo): string {
-  return `model ${info.name} v${info.version}`;
+  return info.version === undefined ? `model ${info.name}` : `model ${info.name} v${info.version}`;
 }
 
 /**
