@@ -1,0 +1,108 @@
+import { PdmError } from '../errors';
+import { featureBaselines, holdOut, type Dataset } from './dataset';
+import { DEFAULT_AUTOENCODER, exportAutoencoder, scoreAutoencoder, trainAutoencoder, type AutoencoderOptions, type AutoencoderTrained, type TrainHooks } from './autoencoder';
+import { exportPca, scorePca, trainPca, type PcaTrained } from './pca';
+import type { ModelMeta } from './registry';
+
+/** Trains one model on a dataset, chooses its threshold on held-back rows and exports it to ONNX. */
+export type ModelKind = 'pca' | 'autoencoder';
+export const MODEL_KINDS: readonly ModelKind[] = ['pca', 'autoencoder'];
+
+export interface TrainOptions {
+  kind: ModelKind;
+  name: string;
+  /** Share of the rows (the newest) held back for the threshold and early stopping, (0, 1). */
+  holdOut: number;
+  /** Quantile of held-back scores taken as the threshold, (0, 1]. */
+  thresholdQuantile: number;
+  /** PCA: share of variance the kept components explain. */
+  varianceShare: number;
+  autoencoder: Omit<AutoencoderOptions, 'thresholdQuantile'>;
+}
+
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
+  kind: 'pca',
+  name: 'model',
+  holdOut: 0.25,
+  thresholdQuantile: 0.99,
+  varianceShare: 0.9,
+  autoencoder: {
+    hidden: DEFAULT_AUTOENCODER.hidden,
+    activation: DEFAULT_AUTOENCODER.activation,
+    epochs: DEFAULT_AUTOENCODER.epochs,
+    batchSize: DEFAULT_AUTOENCODER.batchSize,
+    learningRate: DEFAULT_AUTOENCODER.learningRate,
+    patience: DEFAULT_AUTOENCODER.patience,
+    seed: DEFAULT_AUTOENCODER.seed,
+  },
+};
+
+export const INPUT_NAME = 'input';
+
+export type Trained = PcaTrained | AutoencoderTrained;
+
+export interface TrainResult {
+  meta: Omit<ModelMeta, 'version' | 'createdAt'>;
+  onnx: Uint8Array;
+  model: Trained;
+  heldBack: Dataset;
+}
+
+/** Normalised scores (≥ 1 = anomalous) of a trained model in TypeScript, the reference for the ONNX graph. */
+export function scoreRows(model: Trained, dataset: Dataset): Float64Array {
+  return model.kind === 'pca' ? scorePca(model, dataset).score : scoreAutoencoder(model, dataset).score;
+}
+
+function alarmRate(scores: Float64Array): number {
+  let n = 0;
+  for (const s of scores) if (s >= 1) n++;
+  return scores.length === 0 ? 0 : n / scores.length;
+}
+
+export async function trainModel(dataset: Dataset, options: TrainOptions, hooks: TrainHooks = {}, clock: () => number = Date.now): Promise<TrainResult> {
+  if (!MODEL_KINDS.includes(options.kind)) throw new PdmError('INVALID_CONFIG', `model kind must be pca or autoencoder, got ${String(options.kind)}`);
+  const started = clock();
+  const f = dataset.features.length;
+  const { train, heldBack } = holdOut(dataset, options.holdOut, Math.max(10, f + 2));
+  let model: Trained;
+  let onnx: Uint8Array;
+  let extra: Record<string, number>;
+  let outputNames: string[];
+  if (options.kind === 'pca') {
+    const pca = trainPca(train, heldBack, { varianceShare: options.varianceShare, thresholdQuantile: options.thresholdQuantile });
+    model = pca;
+    onnx = exportPca(pca, INPUT_NAME);
+    outputNames = ['score', 't2', 'q'];
+    extra = { components: pca.model.eigenvalues.length, explainedVariance: pca.explainedVariance, t2Limit: pca.model.t2Limit, qLimit: pca.model.qLimit };
+  } else {
+    const ae = await trainAutoencoder(train, heldBack, { ...options.autoencoder, thresholdQuantile: options.thresholdQuantile }, hooks);
+    model = ae;
+    onnx = exportAutoencoder(ae, INPUT_NAME);
+    outputNames = ['score', 'error', 'reconstruction'];
+    extra = { epochs: ae.epochs, trainLoss: ae.trainLoss, heldBackLoss: ae.heldBackLoss, initialLoss: ae.initialLoss };
+  }
+  const scaler = model.kind === 'pca' ? { mean: model.model.mean, scale: model.model.std } : model.scaler;
+  const meta: Omit<ModelMeta, 'version' | 'createdAt'> = {
+    name: options.name,
+    kind: options.kind,
+    features: [...dataset.features],
+    inputName: INPUT_NAME,
+    outputNames,
+    threshold: model.threshold,
+    scaler: { mean: [...scaler.mean], scale: [...scaler.scale] },
+    trainedFrom: dataset.ts && dataset.rows > 0 ? dataset.ts[0] : undefined,
+    trainedTo: dataset.ts && dataset.rows > 0 ? dataset.ts[dataset.rows - 1] : undefined,
+    rows: dataset.rows,
+    metrics: {
+      ...extra,
+      trainRows: train.rows,
+      heldBackRows: heldBack.rows,
+      thresholdQuantile: options.thresholdQuantile,
+      heldBackAlarmRate: alarmRate(scoreRows(model, heldBack)),
+      trainAlarmRate: alarmRate(scoreRows(model, train)),
+      trainMs: clock() - started,
+    },
+    baseline: featureBaselines(train),
+  };
+  return { meta, onnx, model, heldBack };
+}
