@@ -4,7 +4,7 @@ import { MicroBatcher } from './lib/ml/infer-batcher';
 import { scoreBatch, type InferResult, type LoadedModel, type ModelInfo, type ScoreResult } from './lib/ml/infer-engine';
 import { FeatureMapper, type FeatureVector } from './lib/ml/infer-features';
 import { ModelManager } from './lib/ml/infer-models';
-import { inferOptionsFromConfig, type OnnxInferConfig } from './lib/ml/infer-config';
+import { inferOptionsFromConfig, userDirOf, type OnnxInferConfig } from './lib/ml/infer-config';
 import { ModelRegistry } from './lib/ml/registry';
 import { compactCount, STATUS, ThrottledStatus } from './lib/status';
 import { onGuardedInput } from './shared/guarded-input';
@@ -44,7 +44,7 @@ export = function register(RED: NodeAPI): void {
     let manager: ModelManager;
     let options: ReturnType<typeof inferOptionsFromConfig>;
     try {
-      const userDir = RED.settings.userDir ?? process.cwd();
+      const userDir = userDirOf(RED.settings as { userDir?: string });
       options = inferOptionsFromConfig(config, userDir);
       const source = options.source;
       manager = new ModelManager(

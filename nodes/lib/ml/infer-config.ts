@@ -1,7 +1,9 @@
+import os from 'node:os';
 import path from 'node:path';
 import { PdmError } from '../errors';
 import { checkBatchOptions, type BatcherOptions } from './infer-batcher';
 import type { MapperOptions } from './infer-features';
+import { nameList } from './config';
 import { validateModelName } from './registry';
 
 /** The onnx-infer editor fields (strings or numbers as the editor saves them). */
@@ -30,7 +32,7 @@ export interface InferOptions {
   mapping: MapperOptions;
 }
 
-/** The registry directory when none is configured: beside the flows. */
+/** The registry directory when none is configured, in the user directory (as model-train has it). */
 export const DEFAULT_REGISTRY_SUBDIR = 'pdm-models';
 
 function numberOr(value: string | number | undefined, fallback: number, what: string): number {
@@ -40,9 +42,9 @@ function numberOr(value: string | number | undefined, fallback: number, what: st
   return n;
 }
 
-/** A comma- or newline-separated list of names. */
-export function nameList(text: string | undefined): string[] {
-  return (text ?? '').split(/[,\n]/).map((s) => s.trim()).filter((s) => s !== '');
+/** Node-RED's user directory: the one in its settings, or its own default. */
+export function userDirOf(settings: { userDir?: string }): string {
+  return settings.userDir ?? path.join(os.homedir(), '.node-red');
 }
 
 /** Relative paths are taken from the Node-RED user directory. */
