@@ -11,7 +11,7 @@ export interface BaselineBins {
 
 export interface FeatureBaseline extends BaselineBins {
   /** A sample of baseline values, sorted ascending after `prepareBaseline`. */
-  sample: readonly number[];
+  sample: number[];
 }
 
 /** Share floor, so an empty bin does not make PSI infinite. */

@@ -53,6 +53,11 @@ export interface DriftReport {
   started: boolean;
 }
 
+/** msg.payload of drift-detect's report: the report and the model whose baseline it used. */
+export interface DriftEvent extends Omit<DriftReport, 'started'> {
+  model?: { name: string; version: number };
+}
+
 interface FeatureState {
   window: Float64Array;
   next: number;

@@ -35,7 +35,8 @@ export interface InferOptions {
 /** The registry directory when none is configured, in the user directory (as model-train has it). */
 export const DEFAULT_REGISTRY_SUBDIR = 'pdm-models';
 
-function numberOr(value: string | number | undefined, fallback: number, what: string): number {
+/** A number field of an editor form: blank gives the default. */
+export function numberOr(value: string | number | undefined, fallback: number, what: string): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isFinite(n)) throw new PdmError('INVALID_CONFIG', `${what} must be a number, got ${JSON.stringify(value)}`);
