@@ -161,17 +161,18 @@ export = function register(RED: NodeAPI): void {
     };
 
     const handle = (msg: NodeMessageInFlow, send: Send, done: Done): void => {
-      if (manager.state !== 'loading') {
+      if (manager.live.current || !manager.reloading) {
         score(msg, send, done);
         return;
       }
+      // No model yet, but one is being loaded: the message waits for it.
       if (counts.waiting >= MAX_WAITING) {
         counts.bad++;
         done(manager.unavailable());
         return;
       }
       counts.waiting++;
-      void manager.ready.then(() => {
+      void manager.settled().then(() => {
         counts.waiting--;
         try {
           score(msg, send, done);

@@ -83,7 +83,7 @@ export class FeatureIndex {
       else if (isWindowStats(item)) this.addStats(item, out);
       else if (isRecord(item) && isRecord(item.features)) this.addNamed(item, asset, now, out);
       else if (isRecord(item) && typeof item.sensor === 'string' && 'value' in item) this.addReading(item, asset, now, out);
-      else out.error = new PdmError('INVALID_PAYLOAD', `expected window statistics, readings, {features: {...}} or a number array, got ${describeType(item)}`);
+      else out.error = new PdmError('INVALID_PAYLOAD', `expected window statistics, readings, {features: {...}} or a number array, got ${describeItem(item)}`);
     }
     return out;
   }
@@ -199,6 +199,12 @@ export class FeatureMapper {
   clear(asset?: string): void {
     this.aligner.clear(asset);
   }
+}
+
+function describeItem(item: unknown): string {
+  if (!isRecord(item)) return describeType(item);
+  const keys = Object.keys(item);
+  return `an object with ${keys.length === 0 ? 'no fields' : `fields ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', …' : ''}`}`;
 }
 
 function assetOf(topic: unknown): string | undefined {

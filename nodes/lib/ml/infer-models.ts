@@ -32,9 +32,8 @@ export class ModelManager {
   readonly shadow: ModelSlot;
   state: ManagerState = 'loading';
   lastError: PdmError | undefined;
-  /** Settles after the first load attempt, whatever its outcome. */
-  readonly ready: Promise<void>;
   private chain: Promise<void>;
+  private reloads = 0;
   private unsubscribe: (() => void) | undefined;
   private closed = false;
 
@@ -52,7 +51,7 @@ export class ModelManager {
       });
     }
     this.chain = Promise.resolve();
-    this.ready = this.refresh();
+    void this.refresh();
   }
 
   /** Why nothing can be scored now, for the messages that arrive meanwhile. */
@@ -64,13 +63,29 @@ export class ModelManager {
     return new PdmError('INVALID_CONFIG', 'the model is not loaded yet', { retriable: true });
   }
 
+  /** True while the source is being looked at again: a message without a model should wait for it. */
+  get reloading(): boolean {
+    return this.reloads > 0;
+  }
+
+  /** Settles when the reloads asked for so far have ended. */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
   /** Looks at the source again and swaps in what changed. */
   refresh(): Promise<void> {
-    this.chain = this.chain.then(() => this.reload()).catch((err: unknown) => {
-      this.lastError = asPdmError(err);
-      if (!this.live.current) this.state = 'error';
-      this.events.failed(this.lastError);
-    });
+    this.reloads++;
+    this.chain = this.chain
+      .then(() => this.reload())
+      .catch((err: unknown) => {
+        this.lastError = asPdmError(err);
+        if (!this.live.current) this.state = 'error';
+        this.events.failed(this.lastError);
+      })
+      .finally(() => {
+        this.reloads--;
+      });
     return this.chain;
   }
 
