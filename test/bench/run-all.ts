@@ -25,6 +25,8 @@ const BENCHES: Bench[] = [
   { name: 'spectrum diagnosis', script: 'spectrum-diagnosis.js', args: [] },
   { name: 'storage write', script: 'storage-write.js', args: [] },
   { name: 'storage query', script: 'storage-query.js', args: [] },
+  { name: 'onnx-infer throughput and latency', script: 'onnx-infer.js', args: [] },
+  { name: 'rul cmapss', script: 'rul-cmapss.js', args: [] },
 ];
 
 const filters = process.argv.slice(2);

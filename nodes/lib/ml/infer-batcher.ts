@@ -18,7 +18,10 @@ export const systemTimers: BatchTimers = {
 export interface BatcherOptions {
   /** Items per batch at most. */
   maxBatch: number;
-  /** How long the first queued item may wait for others before its batch runs, ms. */
+  /**
+   * How long the first queued item may wait for others before its batch runs, ms. 0: a batch
+   * starts as soon as no other runs, so batches form only from what queues meanwhile.
+   */
   maxWaitMs: number;
 }
 
@@ -56,7 +59,7 @@ export class MicroBatcher<T> {
   add(item: T): void {
     this.queue.push(item);
     if (this.running) return;
-    if (this.queue.length >= this.options.maxBatch) this.start();
+    if (this.queue.length >= this.options.maxBatch || this.options.maxWaitMs === 0) this.start();
     else if (this.timer === undefined) this.timer = this.timers.set(() => this.onTimer(), this.options.maxWaitMs);
   }
 

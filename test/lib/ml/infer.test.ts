@@ -81,6 +81,26 @@ describe('micro-batcher', () => {
     assert.equal(b.busy, false);
   });
 
+  it('with no wait runs an item at once when idle, and batches what queues behind a running batch', async () => {
+    const timers = manualTimers();
+    const batches: number[][] = [];
+    let release: () => void = () => undefined;
+    const b = new MicroBatcher<number>({ maxBatch: 10, maxWaitMs: 0 }, (items) => {
+      batches.push(items);
+      return new Promise<void>((resolve) => (release = resolve));
+    }, assert.fail, timers);
+    b.add(1);
+    b.add(2);
+    b.add(3);
+    assert.equal(timers.armed, 0);
+    assert.deepEqual(batches, [[1]]);
+    release();
+    await tick();
+    assert.deepEqual(batches, [[1], [2, 3]]);
+    release();
+    await b.drain();
+  });
+
   it('hands a failing batch to onError with its items and carries on', async () => {
     const errors: Array<[unknown, number[]]> = [];
     const b = new MicroBatcher<number>({ maxBatch: 1, maxWaitMs: 0 }, async (items) => {
