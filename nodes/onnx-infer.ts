@@ -76,10 +76,6 @@ export = function register(RED: NodeAPI): void {
       refreshStatus();
     }
 
-    const result = (r: ScoreResult, info: ModelInfo, v: FeatureVector): InferResult => ({
-      asset: v.asset, ts: v.ts, score: r.score, anomalous: r.anomalous, model: { name: info.name, version: info.version }, outputs: r.outputs,
-    });
-
     const finish = (job: MsgJob): void => {
       const rows = job.results.filter((r): r is InferResult => r !== undefined);
       if (rows.length > 0) {
@@ -129,8 +125,8 @@ export = function register(RED: NodeAPI): void {
           shadowLease ? scoreShadow(shadowLease.model, vectors) : undefined,
         ]);
         fitting.forEach((item, i) => {
-          const shadow = candidate === undefined ? undefined : 'error' in candidate ? candidate : result(candidate[i], shadowLease!.model.info, item.vector);
-          settle(item, main instanceof Error ? main : result(main[i], lease.model.info, item.vector), shadow);
+          const shadow = candidate === undefined ? undefined : 'error' in candidate ? candidate : candidate[i];
+          settle(item, main instanceof Error ? main : toResult(main[i], lease.model.info, item.vector), shadow);
         });
       } finally {
         lease.done();
@@ -215,9 +211,15 @@ export = function register(RED: NodeAPI): void {
   RED.nodes.registerType('onnx-infer', OnnxInferNode);
 };
 
-async function scoreShadow(model: LoadedModel, vectors: FeatureVector[]): Promise<ScoreResult[] | { error: string }> {
+function toResult(r: ScoreResult, info: ModelInfo, v: FeatureVector): InferResult {
+  return { asset: v.asset, ts: v.ts, score: r.score, anomalous: r.anomalous, model: { name: info.name, version: info.version }, outputs: r.outputs };
+}
+
+/** The candidate's results; its failure is reported beside the live results, not instead of them. */
+async function scoreShadow(model: LoadedModel, vectors: FeatureVector[]): Promise<InferResult[] | { error: string }> {
   try {
-    return await scoreBatch(model, vectors);
+    const results = await scoreBatch(model, vectors);
+    return results.map((r, i) => toResult(r, model.info, vectors[i]));
   } catch (err) {
     return { error: describeError(err) };
   }
