@@ -112,6 +112,20 @@ describe('drift-detect node', () => {
     assert.deepEqual(report.payload.features.filter((f) => f.drifted).map((f) => f.feature), ['pump.rms']);
     const [event] = await retrain.next();
     assert.deepEqual(event.payload.model, { name: 'pump-model', version: 1 });
+
+    // A model retrained on the worn condition becomes live: its baseline replaces the old one.
+    const v2 = await registry.register({
+      ...meta, baseline: { 'motor.mean': learnBaseline(worn.map((v) => v[0])), 'pump.rms': learnBaseline(vectors(7, 3000).map(([, v]) => v * 1.4)) },
+    }, distanceModel({ mean: [60, 2.8] }));
+    await registry.promote('pump-model', v2.version);
+    let after: ReportMessage | undefined;
+    for (let round = 0; round < 50 && after?.payload.model?.version !== 2; round++) {
+      const more = vectors(8 + round, 200).map(([t, v]) => [t, v * 1.4]);
+      node.receive({ payload: more.flatMap(([t, v], i) => windowStats('pump-7', 1_000_000 * (round + 1) + 1000 * i, t, v)) });
+      [after] = await reports.next();
+    }
+    assert.equal(after?.payload.model?.version, 2);
+    assert.equal(after?.payload.drifted, false, JSON.stringify(after?.payload.features));
   });
 
   it('explains a model without a baseline and a registry without a live version', async () => {
