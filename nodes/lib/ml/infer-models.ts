@@ -101,27 +101,27 @@ export class ModelManager {
     if (this.closed) return;
     const source = this.source;
     if (source.kind === 'file') {
-      if (!this.live.current) await this.place('live', await this.loadFile(source.file, source.features, source.inputName));
+      if (!this.live.current) this.place('live', await this.loadFile(source.file, source.features, source.inputName));
       return;
     }
     const live = await source.registry.live(source.name);
     if (!live) {
       if (!this.live.current) this.state = 'waiting';
     } else if (live.version !== this.live.current?.info.version) {
-      await this.place('live', await this.loadMeta(source.registry, live));
+      this.place('live', await this.loadMeta(source.registry, live));
     }
     if (!source.shadow) return;
     const candidate = await source.registry.candidate(source.name);
     if (!candidate) {
       if (this.shadow.current) this.place('shadow', undefined);
     } else if (candidate.version !== this.shadow.current?.info.version) {
-      await this.place('shadow', await this.loadMeta(source.registry, candidate));
+      this.place('shadow', await this.loadMeta(source.registry, candidate));
     }
   }
 
   private place(role: 'live' | 'shadow', model: LoadedModel | undefined): void {
     if (this.closed) {
-      void model?.backend.close();
+      model?.backend.close().catch((err: unknown) => this.events.failed(asPdmError(err)));
       return;
     }
     (role === 'live' ? this.live : this.shadow).swap(model);
