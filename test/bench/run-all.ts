@@ -20,11 +20,13 @@ const BENCHES: Bench[] = [
   { name: 'chain memory 10k keys', script: 'chain.js', args: ['memory', '10000'], nodeFlags: ['--expose-gc'] },
   { name: 'chain memory 100k keys', script: 'chain.js', args: ['memory', '100000'], nodeFlags: ['--expose-gc', '--max-old-space-size=8192'] },
   { name: 'detection skab', script: 'detection-skab.js', args: [] },
+  { name: 'detection skab ml', script: 'detection-skab-ml.js', args: [] },
   { name: 'detection nab', script: 'detection-nab.js', args: [] },
   { name: 'spectrum throughput', script: 'spectrum-throughput.js', args: [] },
   { name: 'spectrum diagnosis', script: 'spectrum-diagnosis.js', args: [] },
   { name: 'storage write', script: 'storage-write.js', args: [] },
   { name: 'storage query', script: 'storage-query.js', args: [] },
+  { name: 'model train', script: 'model-train.js', args: [] },
   { name: 'onnx-infer throughput and latency', script: 'onnx-infer.js', args: [] },
   { name: 'rul cmapss', script: 'rul-cmapss.js', args: [] },
 ];

@@ -24,6 +24,8 @@ export interface AutoencoderOptions {
   patience: number;
   seed: number;
   thresholdQuantile: number;
+  /** Multiplier on the held-back quantile (≥ 1 widens the limit). */
+  thresholdMargin: number;
 }
 
 export const DEFAULT_AUTOENCODER: AutoencoderOptions = {
@@ -35,6 +37,7 @@ export const DEFAULT_AUTOENCODER: AutoencoderOptions = {
   patience: 6,
   seed: 1,
   thresholdQuantile: 0.99,
+  thresholdMargin: 1,
 };
 
 export interface Layer {
@@ -75,6 +78,19 @@ export interface TrainHooks {
   signal?: AbortSignal;
 }
 
+/** Returns a check to call often: it pauses when a slice of work is used up and throws once cancelled. */
+export function slicer(hooks: TrainHooks): () => Promise<void> {
+  const sliceMs = hooks.sliceMs ?? 20;
+  let sliceStart = performance.now();
+  return async () => {
+    if (hooks.signal?.aborted) throw new PdmError('INVALID_CONFIG', 'training was cancelled');
+    if (hooks.pause && performance.now() - sliceStart > sliceMs) {
+      await hooks.pause();
+      sliceStart = performance.now();
+    }
+  };
+}
+
 /** Weights and biases as flat float64 arrays while training. */
 interface Net {
   sizes: number[];
@@ -93,6 +109,7 @@ export function checkAutoencoderOptions(o: AutoencoderOptions): void {
   if (!(o.learningRate > 0 && o.learningRate < 1)) bad('learning rate must be in (0, 1)');
   if (!Number.isInteger(o.patience) || o.patience < 1) bad('patience must be a whole number ≥ 1');
   if (!Number.isFinite(o.seed)) bad('seed must be a number');
+  if (!(o.thresholdMargin > 0 && Number.isFinite(o.thresholdMargin))) bad('threshold margin must be a positive number');
 }
 
 function initialNet(sizes: number[], seed: number): Net {
@@ -181,6 +198,18 @@ function rowErrors(net: Net, activation: Activation, z: Float64Array, rows: numb
   return out;
 }
 
+/** rowErrors in blocks, with `tick` between them. */
+async function rowErrorsSliced(net: Net, activation: Activation, z: Float64Array, rows: number, tick: () => Promise<void>): Promise<Float64Array> {
+  const ws = new Workspace(net.sizes);
+  const f = net.sizes[0];
+  const out = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    out[i] = forward(net, activation, z, i * f, ws);
+    if (i % 1024 === 1023) await tick();
+  }
+  return out;
+}
+
 function mean(values: Float64Array): number {
   let sum = 0;
   for (const v of values) sum += v;
@@ -237,9 +266,8 @@ export async function trainAutoencoder(train: Dataset, heldBack: Dataset, option
   const ws = new Workspace(sizes);
   const order = Uint32Array.from({ length: train.rows }, (_, i) => i);
   const shuffle = mulberry32(options.seed ^ 0x5bd1e995);
-  const sliceMs = hooks.sliceMs ?? 20;
-  let sliceStart = performance.now();
-  const initialLoss = mean(rowErrors(net, options.activation, zBack, heldBack.rows));
+  const tick = slicer(hooks);
+  const initialLoss = mean(await rowErrorsSliced(net, options.activation, zBack, heldBack.rows, tick));
   let best = { net: copyNet(net), heldBackLoss: initialLoss, trainLoss: Infinity, epoch: 0 };
   let epoch = 0;
   for (let stale = 0; epoch < options.epochs && stale < options.patience; ) {
@@ -258,15 +286,10 @@ export async function trainAutoencoder(train: Dataset, heldBack: Dataset, option
         backward(net, options.activation, ws, gw, gb, 1 / (end - start));
       }
       adam.update(params(net), [...gw, ...gb]);
-      if (hooks.pause && performance.now() - sliceStart > sliceMs) {
-        if (hooks.signal?.aborted) throw new PdmError('INVALID_CONFIG', 'training was cancelled');
-        await hooks.pause();
-        sliceStart = performance.now();
-      }
+      await tick();
     }
-    if (hooks.signal?.aborted) throw new PdmError('INVALID_CONFIG', 'training was cancelled');
     const trainLoss = trainSum / order.length;
-    const heldBackLoss = mean(rowErrors(net, options.activation, zBack, heldBack.rows));
+    const heldBackLoss = mean(await rowErrorsSliced(net, options.activation, zBack, heldBack.rows, tick));
     if (!Number.isFinite(trainLoss)) throw new PdmError('INVALID_CONFIG', 'training diverged (loss is not finite): lower the learning rate');
     hooks.onEpoch?.({ epoch, epochs: options.epochs, trainLoss, heldBackLoss });
     if (heldBackLoss < best.heldBackLoss * (1 - 1e-4)) {
@@ -277,14 +300,14 @@ export async function trainAutoencoder(train: Dataset, heldBack: Dataset, option
     }
   }
   net = best.net;
-  const errors = rowErrors(net, options.activation, zBack, heldBack.rows);
+  const errors = await rowErrorsSliced(net, options.activation, zBack, heldBack.rows, tick);
   return {
     kind: 'autoencoder',
     features: [...train.features],
     scaler,
     activation: options.activation,
     layers: net.w.map((w, l) => ({ inputs: sizes[l], outputs: sizes[l + 1], weights: Array.from(w), bias: Array.from(net.b[l]) })),
-    threshold: quantileThreshold(errors, options.thresholdQuantile),
+    threshold: quantileThreshold(errors, options.thresholdQuantile) * options.thresholdMargin,
     epochs: best.epoch,
     trainLoss: best.trainLoss,
     heldBackLoss: best.heldBackLoss,

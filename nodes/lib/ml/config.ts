@@ -14,7 +14,9 @@ export interface ModelTrainConfig {
   activation?: string;
   epochs?: number | string;
   thresholdQuantile?: number | string;
+  thresholdMargin?: number | string;
   holdOut?: number | string;
+  excludeDrifting?: boolean;
   seed?: number | string;
   promote?: string;
   registryDir?: string;
@@ -32,6 +34,8 @@ export interface ModelTrainSettings {
 }
 
 export const DEFAULT_MAX_TRAIN_ROWS = 1_000_000;
+/** Drift (in residual standard deviations across the training rows) beyond which a feature is left out, as in anomaly-detect. */
+export const DRIFT_THRESHOLD = 3;
 
 function blank(v: unknown): boolean {
   return v === undefined || v === null || v === '';
@@ -65,14 +69,17 @@ export function modelTrainSettings(config: ModelTrainConfig): ModelTrainSettings
     seed: numberIn(config.seed, d.autoencoder.seed, 'seed', Number.isInteger),
   };
   const thresholdQuantile = numberIn(config.thresholdQuantile, d.thresholdQuantile, 'threshold quantile', (n) => n > 0.5 && n <= 1);
-  checkAutoencoderOptions({ ...autoencoder, thresholdQuantile });
+  const thresholdMargin = numberIn(config.thresholdMargin, d.thresholdMargin, 'threshold margin', (n) => n >= 1 && n <= 100);
+  checkAutoencoderOptions({ ...autoencoder, thresholdQuantile, thresholdMargin });
   return {
     options: {
       kind,
       name: validateModelName(blank(config.modelName) ? d.name : config.modelName),
       holdOut: numberIn(config.holdOut, d.holdOut, 'hold-out fraction', (n) => n >= 0.05 && n <= 0.5),
       thresholdQuantile,
+      thresholdMargin,
       varianceShare: numberIn(config.varianceShare, d.varianceShare, 'explained variance', (n) => n > 0 && n <= 1),
+      driftThreshold: config.excludeDrifting === true ? DRIFT_THRESHOLD : undefined,
       autoencoder,
     },
     features: nameList(config.features),

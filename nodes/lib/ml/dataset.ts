@@ -50,6 +50,7 @@ export function parseDataset(input: DatasetInput): ParsedDataset {
   const { payload } = input;
   const maxRows = input.maxRows ?? DEFAULT_MAX_ROWS;
   if (!Array.isArray(payload) || payload.length === 0) throw invalid('msg.payload must be a non-empty array of rows');
+  // Long rows {x, y, series} carry one value each, so the entry limit allows a value per feature.
   if (payload.length > maxRows * 64) throw new PdmError('PAYLOAD_TOO_LARGE', `msg.payload has ${payload.length} entries`);
   const first: unknown = payload[0];
   let rows: FeatureRow[];
@@ -142,6 +143,20 @@ export function sliceRows(dataset: Dataset, from: number, to: number): Dataset {
     data: dataset.data.subarray(from * d, to * d),
     ts: dataset.ts?.subarray(from, to),
   };
+}
+
+/** A copy with only the named features, in the given order. */
+export function selectFeatures(dataset: Dataset, features: readonly string[]): Dataset {
+  const d = dataset.features.length;
+  const columns = features.map((f) => {
+    const j = dataset.features.indexOf(f);
+    if (j < 0) throw new PdmError('INVALID_PAYLOAD', `no feature "${f}" in the data`);
+    return j;
+  });
+  const k = columns.length;
+  const data = new Float64Array(dataset.rows * k);
+  for (let i = 0; i < dataset.rows; i++) for (let c = 0; c < k; c++) data[i * k + c] = dataset.data[i * d + columns[c]];
+  return { features: [...features], rows: dataset.rows, data, ts: dataset.ts };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { onnx } from 'onnx-proto';
+import { PdmError } from '../errors';
 
 /**
  * A small builder for ONNX graphs, written with the ONNX protobuf messages. Opset 13 and IR
@@ -30,7 +31,7 @@ export class GraphBuilder {
   /** A float64 constant; `dims` [] is a scalar. */
   constant(values: ArrayLike<number>, dims: number[], hint = 'c'): string {
     const size = dims.reduce((a, b) => a * b, 1);
-    if (values.length !== size) throw new Error(`constant ${hint}: ${values.length} values for shape [${dims.join(', ')}]`);
+    if (values.length !== size) throw new PdmError('INVALID_CONFIG', `ONNX constant ${hint}: ${values.length} values for shape [${dims.join(', ')}]`);
     const name = this.fresh(hint);
     const data = Float64Array.from(values);
     const bytes = new Uint8Array(data.byteLength);

@@ -9,13 +9,16 @@ import { GraphBuilder, standardise, weightedSquareSum } from './onnx-graph';
  * variance); the limits here come from held-back normal data instead of the training rows:
  * T²₀ and Q₀ are the chosen quantile of each statistic on the held-back rows, and the combined
  * max(T²/T²₀, Q/Q₀) gets its own quantile threshold there, so that score ≥ 1 is as rare on the
- * held-back data as the quantile says. The limits stored are T²₀ and Q₀ times that threshold.
+ * held-back data as the quantile says (times an optional margin). The limits stored are T²₀ and
+ * Q₀ times that threshold.
  */
 export interface PcaTrainOptions {
   /** Share of standardised variance the kept components explain, (0, 1]. */
   varianceShare: number;
   /** Quantile of held-back scores taken as the threshold, (0, 1]. */
   thresholdQuantile: number;
+  /** Multiplier on that quantile (≥ 1 widens the limit). */
+  thresholdMargin: number;
 }
 
 export interface PcaTrained {
@@ -44,7 +47,7 @@ export function trainPca(train: Dataset, heldBack: Dataset, options: PcaTrainOpt
   const t2Base = quantileThreshold(raw.t2, options.thresholdQuantile);
   const qBase = quantileThreshold(raw.q, options.thresholdQuantile);
   const combined = raw.t2.map((t2, i) => Math.max(t2 / t2Base, raw.q[i] / qBase));
-  const threshold = quantileThreshold(combined, options.thresholdQuantile);
+  const threshold = quantileThreshold(combined, options.thresholdQuantile) * options.thresholdMargin;
   const model = { ...fitted.toJSON(), t2Limit: t2Base * threshold, qLimit: qBase * threshold };
   return { kind: 'pca', model, threshold, explainedVariance: explained(train, model) };
 }

@@ -1,6 +1,7 @@
 import { PdmError } from '../errors';
-import { featureBaselines, holdOut, type Dataset } from './dataset';
-import { DEFAULT_AUTOENCODER, exportAutoencoder, scoreAutoencoder, trainAutoencoder, type AutoencoderOptions, type AutoencoderTrained, type TrainHooks } from './autoencoder';
+import { stationaryColumns } from '../anomaly/multivariate-drift';
+import { featureBaselines, holdOut, selectFeatures, type Dataset } from './dataset';
+import { DEFAULT_AUTOENCODER, exportAutoencoder, slicer, scoreAutoencoder, trainAutoencoder, type AutoencoderOptions, type AutoencoderTrained, type TrainHooks } from './autoencoder';
 import { exportPca, scorePca, trainPca, type PcaTrained } from './pca';
 import type { ModelMeta } from './registry';
 
@@ -15,9 +16,17 @@ export interface TrainOptions {
   holdOut: number;
   /** Quantile of held-back scores taken as the threshold, (0, 1]. */
   thresholdQuantile: number;
+  /** Multiplier on that quantile (≥ 1 widens the limit). */
+  thresholdMargin: number;
   /** PCA: share of variance the kept components explain. */
   varianceShare: number;
-  autoencoder: Omit<AutoencoderOptions, 'thresholdQuantile'>;
+  /**
+   * Leave out features whose least-squares trend across the training part moves more than this
+   * many residual standard deviations (not stationary, so the training data cannot describe their
+   * normal range); undefined keeps every feature.
+   */
+  driftThreshold?: number;
+  autoencoder: Omit<AutoencoderOptions, 'thresholdQuantile' | 'thresholdMargin'>;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
@@ -25,6 +34,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   name: 'model',
   holdOut: 0.25,
   thresholdQuantile: 0.99,
+  thresholdMargin: 1,
   varianceShare: 0.9,
   autoencoder: {
     hidden: DEFAULT_AUTOENCODER.hidden,
@@ -59,33 +69,50 @@ function alarmRate(scores: Float64Array): number {
   return scores.length === 0 ? 0 : n / scores.length;
 }
 
+/** Names of the features that do not drift across the training rows (at least one). */
+function stationaryFeatures(train: Dataset, threshold: number): string[] {
+  const d = train.features.length;
+  const rows = Array.from({ length: train.rows }, (_, i) => train.data.subarray(i * d, (i + 1) * d));
+  return stationaryColumns(rows, d, threshold).map((j) => train.features[j]);
+}
+
 export async function trainModel(dataset: Dataset, options: TrainOptions, hooks: TrainHooks = {}, clock: () => number = Date.now): Promise<TrainResult> {
   if (!MODEL_KINDS.includes(options.kind)) throw new PdmError('INVALID_CONFIG', `model kind must be pca or autoencoder, got ${String(options.kind)}`);
   const started = clock();
-  const f = dataset.features.length;
-  const { train, heldBack } = holdOut(dataset, options.holdOut, Math.max(10, f + 2));
+  const tick = slicer(hooks);
+  const split = holdOut(dataset, options.holdOut, Math.max(10, dataset.features.length + 2));
+  const kept = options.driftThreshold === undefined ? undefined : stationaryFeatures(split.train, options.driftThreshold);
+  const train = kept ? selectFeatures(split.train, kept) : split.train;
+  const heldBack = kept ? selectFeatures(split.heldBack, kept) : split.heldBack;
   let model: Trained;
   let onnx: Uint8Array;
   let extra: Record<string, number>;
   let outputNames: string[];
+  await tick();
   if (options.kind === 'pca') {
-    const pca = trainPca(train, heldBack, { varianceShare: options.varianceShare, thresholdQuantile: options.thresholdQuantile });
+    const pca = trainPca(train, heldBack, { varianceShare: options.varianceShare, thresholdQuantile: options.thresholdQuantile, thresholdMargin: options.thresholdMargin });
     model = pca;
     onnx = exportPca(pca, INPUT_NAME);
     outputNames = ['score', 't2', 'q'];
     extra = { components: pca.model.eigenvalues.length, explainedVariance: pca.explainedVariance, t2Limit: pca.model.t2Limit, qLimit: pca.model.qLimit };
   } else {
-    const ae = await trainAutoencoder(train, heldBack, { ...options.autoencoder, thresholdQuantile: options.thresholdQuantile }, hooks);
+    const ae = await trainAutoencoder(train, heldBack, { ...options.autoencoder, thresholdQuantile: options.thresholdQuantile, thresholdMargin: options.thresholdMargin }, hooks);
     model = ae;
     onnx = exportAutoencoder(ae, INPUT_NAME);
     outputNames = ['score', 'error', 'reconstruction'];
     extra = { epochs: ae.epochs, trainLoss: ae.trainLoss, heldBackLoss: ae.heldBackLoss, initialLoss: ae.initialLoss };
   }
+  await tick();
+  const heldBackAlarmRate = alarmRate(scoreRows(model, heldBack));
+  await tick();
+  const trainAlarmRate = alarmRate(scoreRows(model, train));
+  await tick();
+  const baseline = featureBaselines(train);
   const scaler = model.kind === 'pca' ? { mean: model.model.mean, scale: model.model.std } : model.scaler;
   const meta: Omit<ModelMeta, 'version' | 'createdAt'> = {
     name: options.name,
     kind: options.kind,
-    features: [...dataset.features],
+    features: [...train.features],
     inputName: INPUT_NAME,
     outputNames,
     threshold: model.threshold,
@@ -96,13 +123,15 @@ export async function trainModel(dataset: Dataset, options: TrainOptions, hooks:
     metrics: {
       ...extra,
       trainRows: train.rows,
+      leftOutFeatures: dataset.features.length - train.features.length,
       heldBackRows: heldBack.rows,
       thresholdQuantile: options.thresholdQuantile,
-      heldBackAlarmRate: alarmRate(scoreRows(model, heldBack)),
-      trainAlarmRate: alarmRate(scoreRows(model, train)),
+      thresholdMargin: options.thresholdMargin,
+      heldBackAlarmRate,
+      trainAlarmRate,
       trainMs: clock() - started,
     },
-    baseline: featureBaselines(train),
+    baseline,
   };
   return { meta, onnx, model, heldBack };
 }

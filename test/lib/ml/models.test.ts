@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { DEFAULT_AUTOENCODER, scoreAutoencoder, trainAutoencoder, type AutoencoderOptions } from '../../../nodes/lib/ml/autoencoder';
 import { featureBaselines, holdOut, parseDataset, quantileThreshold } from '../../../nodes/lib/ml/dataset';
 import { scorePca, trainPca } from '../../../nodes/lib/ml/pca';
+import { DEFAULT_TRAIN_OPTIONS, trainModel } from '../../../nodes/lib/ml/train';
 import { FEATURES, offPlaneRows, planeRows } from './synthetic';
 
 function share(scores: Float64Array, above: (s: number) => boolean): number {
@@ -12,7 +13,7 @@ function share(scores: Float64Array, above: (s: number) => boolean): number {
 describe('PCA T² and Q', () => {
   const data = planeRows(4000, 1);
   const { train, heldBack } = holdOut(data, 0.25, 20);
-  const model = trainPca(train, heldBack, { varianceShare: 0.95, thresholdQuantile: 0.99 });
+  const model = trainPca(train, heldBack, { varianceShare: 0.95, thresholdQuantile: 0.99, thresholdMargin: 1 });
 
   it('finds the 2-dimensional structure', () => {
     assert.equal(model.model.eigenvalues.length, 2);
@@ -33,6 +34,12 @@ describe('PCA T² and Q', () => {
     const median = (x: Float64Array): number => Float64Array.from(x).sort()[x.length >> 1];
     assert.ok(median(off.q) > 50 * median(normal.q), `Q ${median(off.q)} vs ${median(normal.q)}`);
     assert.ok(median(off.t2) < 3 * median(normal.t2), `T² ${median(off.t2)} vs ${median(normal.t2)}`);
+  });
+
+  it('widens both limits by the threshold margin', () => {
+    const wider = trainPca(train, heldBack, { varianceShare: 0.95, thresholdQuantile: 0.99, thresholdMargin: 2 });
+    assert.ok(Math.abs(wider.model.t2Limit / model.model.t2Limit - 2) < 1e-9);
+    assert.ok(Math.abs(wider.model.qLimit / model.model.qLimit - 2) < 1e-9);
   });
 
   it('flags points far along the plane through T²', () => {
@@ -130,5 +137,20 @@ describe('training data', () => {
     for (const share of f1.fractions) assert.ok(Math.abs(share - 0.1) < 0.002);
     assert.equal(f1.sample.length, 1000);
     assert.ok(f1.edges.every((e, i) => i === 0 || e >= f1.edges[i - 1]));
+  });
+});
+
+describe('training options', () => {
+  it('leaves out a feature that drifts across the training rows', async () => {
+    const data = planeRows(1000, 31);
+    const d = FEATURES.length;
+    for (let i = 0; i < data.rows; i++) data.data[i * d + 7] += i * 0.01;
+    const result = await trainModel(data, { ...DEFAULT_TRAIN_OPTIONS, kind: 'pca', driftThreshold: 3 });
+    assert.deepEqual(result.meta.features, FEATURES.slice(0, 7));
+    assert.equal(result.meta.metrics.leftOutFeatures, 1);
+    assert.equal(result.meta.scaler.mean.length, 7);
+    assert.deepEqual(Object.keys(result.meta.baseline ?? {}), FEATURES.slice(0, 7));
+    const kept = await trainModel(data, { ...DEFAULT_TRAIN_OPTIONS, kind: 'pca' });
+    assert.deepEqual(kept.meta.features, FEATURES);
   });
 });
