@@ -19,6 +19,9 @@ interface Watch {
 
 const STATUS_PERIOD_MS = 1000;
 const MAX_WAITING = 10_000;
+/** Context key of the learned baselines, as { [asset]: SavedDriftAsset }. */
+const CONTEXT_KEY = 'driftAssets';
+const SAVE_PERIOD_MS = 60_000;
 
 export = function register(RED: NodeAPI): void {
   function DriftDetectNode(this: Node, config: NodeDef & DriftDetectConfig): void {
@@ -45,11 +48,21 @@ export = function register(RED: NodeAPI): void {
     let loading = true;
     let ready: Promise<void> = Promise.resolve();
     let unsubscribe: (() => void) | undefined;
+    let changed = false;
+    const context = node.context();
 
     const source = settings.baseline;
     if (source.kind === 'learn') {
-      watch = { detector: new DriftDetector(settings.options, settings.features), index: new FeatureIndex(settings.features) };
-      loading = false;
+      const learned: Watch = { detector: new DriftDetector(settings.options, settings.features), index: new FeatureIndex(settings.features) };
+      watch = learned;
+      ready = new Promise<void>((resolve) => {
+        context.get(CONTEXT_KEY, (err: Error | undefined, saved: unknown) => {
+          if (err) node.warn(RED._('drift-detect.errors.restore', { reason: describeError(err) }));
+          else learned.detector.restore(saved);
+          loading = false;
+          resolve();
+        });
+      });
     } else {
       const registry = new ModelRegistry(source.dir);
       const load = async (): Promise<void> => {
@@ -101,6 +114,7 @@ export = function register(RED: NodeAPI): void {
         return;
       }
       const parsed = w.index.parse(msg.payload, msg.topic, Date.now());
+      if (parsed.values.length > 0 || parsed.vectors.length > 0) changed = true;
       for (const v of parsed.values) w.detector.add(v.asset, v.sensor, v.value, v.ts);
       for (const vec of parsed.vectors) {
         vec.values.forEach((value, i) => w.detector.add(vec.asset, w.index.features[i], value, vec.ts));
@@ -162,15 +176,31 @@ export = function register(RED: NodeAPI): void {
       status.set(watch.detector.assetCount === 0 ? STATUS.idle(text) : STATUS.ok(text));
     }
 
+    /** Saves learned baselines (a model baseline lives in the registry). */
+    const save = (then?: () => void): void => {
+      if (source.kind !== 'learn' || !watch || !changed) {
+        then?.();
+        return;
+      }
+      changed = false;
+      context.set(CONTEXT_KEY, watch.detector.persist(), (err?: Error) => {
+        if (err) node.warn(RED._('drift-detect.errors.save', { reason: describeError(err) }));
+        then?.();
+      });
+    };
+
     const statusTimer = setInterval(refreshStatus, STATUS_PERIOD_MS);
+    const saveTimer = source.kind === 'learn' ? setInterval(() => save(), SAVE_PERIOD_MS) : undefined;
     refreshStatus();
     onGuardedInput(node, handle);
 
-    node.on('close', (_removed: boolean, done: () => void) => {
+    node.on('close', (removed: boolean, done: () => void) => {
       clearInterval(statusTimer);
+      if (saveTimer) clearInterval(saveTimer);
       status.cancel();
       unsubscribe?.();
-      done();
+      if (removed && source.kind === 'learn') context.set(CONTEXT_KEY, undefined, () => done());
+      else save(done);
     });
   }
 

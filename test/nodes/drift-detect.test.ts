@@ -14,6 +14,14 @@ import { recorder, withCatalog } from '../support/node-helper';
 import { distanceModel } from '../support/onnx-models';
 
 helper.init(require.resolve('node-red'));
+helper.settings({ contextStorage: { default: { module: 'memory' } } });
+
+/** Keeps node context across a redeploy, as a configured store does (see the anomaly-detect tests). */
+async function useConfiguredStore(): Promise<void> {
+  const runtimeDir = path.dirname(require.resolve('@node-red/runtime/package.json'));
+  const context = (await import(path.join(runtimeDir, 'lib', 'nodes', 'context'))) as { load(): Promise<void> };
+  await context.load();
+}
 
 interface ReportMessage extends NodeMessage {
   payload: DriftEvent;
@@ -34,8 +42,8 @@ function tempDir(): string {
   return dir;
 }
 
-async function load(config: Record<string, unknown>): Promise<Node> {
-  const flow: FlowItem[] = [
+function flow(config: Record<string, unknown>): FlowItem[] {
+  return [
     { id: 'f', type: 'tab' },
     { id: 'n', z: 'f', type: 'drift-detect', windowSize: 200, evaluateEvery: 200, ...config, wires: [['report'], ['retrain']] },
     { id: 'report', z: 'f', type: 'helper' },
@@ -43,7 +51,10 @@ async function load(config: Record<string, unknown>): Promise<Node> {
     { id: 'catcher', z: 'f', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
     { id: 'caught', z: 'f', type: 'helper' },
   ];
-  await helper.load(withCatalog(driftDetectNode), flow);
+}
+
+async function load(config: Record<string, unknown>): Promise<Node> {
+  await helper.load(withCatalog(driftDetectNode), flow(config));
   return helper.getNode('n');
 }
 
@@ -88,6 +99,24 @@ describe('drift-detect node', () => {
     node.receive({ topic: 'pump-1', payload: vectors(4, 200, 4) });
     await reports.next();
     assert.equal(retrain.messages.length, 1, 'one retrain event per drift episode');
+  });
+
+  it('keeps learned baselines across a redeploy and forgets them when the node is removed', async () => {
+    const config = { baseline: 'learn', features: 'temp, vib', learnCount: 1000 };
+    const node = await load(config);
+    await useConfiguredStore();
+    node.receive({ topic: 'pump-1', payload: vectors(1, 1000) });
+    await helper.setFlows(flow({ ...config, name: 'redeployed' }), 'full');
+    let reports = recorder<ReportMessage>('report');
+    helper.getNode('n').receive({ topic: 'pump-1', payload: vectors(3, 200, 4) });
+    const [shifted] = await reports.next();
+    assert.equal(shifted.payload.drifted, true, 'compared with the baseline learned before the redeploy');
+    await helper.setFlows(flow(config).filter((n) => n.id !== 'n'), 'full');
+    await helper.setFlows(flow(config), 'full');
+    reports = recorder<ReportMessage>('report');
+    helper.getNode('n').receive({ topic: 'pump-1', payload: vectors(3, 1200, 4) });
+    const [relearned] = await reports.next();
+    assert.equal(relearned.payload.drifted, false, 'a new baseline learned from the values after the removal');
   });
 
   it('tests window statistics against the live model baseline from the registry', async () => {

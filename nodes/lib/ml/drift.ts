@@ -58,6 +58,9 @@ export interface DriftEvent extends Omit<DriftReport, 'started'> {
   model?: { name: string; version: number };
 }
 
+/** The persisted form of one asset's learned baselines, by feature: a baseline, or the values gathered so far. */
+export type SavedDriftAsset = Record<string, { baseline?: FeatureBaseline; learning?: number[] }>;
+
 interface FeatureState {
   window: Float64Array;
   next: number;
@@ -160,6 +163,43 @@ export class DriftDetector {
     return state ? this.evaluate(asset, state) : undefined;
   }
 
+  /** Learned baselines and learning progress per asset (nothing with a model baseline, which the registry keeps). */
+  persist(): Record<string, SavedDriftAsset> {
+    const out: Record<string, SavedDriftAsset> = {};
+    if (this.modelBaseline) return out;
+    for (const [asset, state] of this.assets) {
+      const saved: SavedDriftAsset = {};
+      state.features.forEach((f, i) => {
+        saved[this.features[i]] = f.baseline ? { baseline: f.baseline } : { learning: f.learning?.slice() };
+      });
+      out[asset] = saved;
+    }
+    return out;
+  }
+
+  /** Restores what persist() saved, for the features still watched; returns the assets restored. */
+  restore(saved: unknown): number {
+    if (this.modelBaseline || typeof saved !== 'object' || saved === null) return 0;
+    let restored = 0;
+    for (const [asset, entry] of Object.entries(saved as Record<string, unknown>)) {
+      if (typeof entry !== 'object' || entry === null || this.assets.has(asset)) continue;
+      if (this.assets.size >= this.options.maxAssets) break;
+      const state = this.asset(asset);
+      this.features.forEach((name, i) => {
+        const item = (entry as Record<string, { baseline?: unknown; learning?: unknown } | undefined>)[name];
+        const f = state.features[i];
+        if (isBaseline(item?.baseline)) {
+          f.baseline = prepareBaseline(item.baseline);
+          f.learning = undefined;
+        } else if (Array.isArray(item?.learning) && item.learning.every(Number.isFinite)) {
+          f.learning = (item.learning as number[]).slice(0, this.options.learnCount);
+        }
+      });
+      restored++;
+    }
+    return restored;
+  }
+
   forget(asset?: string): void {
     if (asset === undefined) this.assets.clear();
     else this.assets.delete(asset);
@@ -201,6 +241,13 @@ export class DriftDetector {
     this.assets.set(name, state);
     return state;
   }
+}
+
+function isBaseline(value: unknown): value is FeatureBaseline {
+  if (typeof value !== 'object' || value === null) return false;
+  const b = value as Partial<FeatureBaseline>;
+  const numbers = (x: unknown): x is number[] => Array.isArray(x) && x.every(Number.isFinite);
+  return numbers(b.edges) && numbers(b.fractions) && numbers(b.sample) && b.sample.length > 0 && checkBins(b as FeatureBaseline) === undefined;
 }
 
 /** The model's stored baseline in feature order; a feature without a usable one is not tested. */

@@ -95,6 +95,21 @@ describe('drift detector', () => {
     assert.equal(d.report('b')?.drifted, false);
   });
 
+  it('persists learned baselines and learning progress, and restores them', () => {
+    const d = new DriftDetector(options({ learnCount: 500 }), ['x', 'y']);
+    const a = normalSample(40, 700, 10, 1);
+    for (let i = 0; i < 500; i++) d.add('a', 'x', a[i], i);
+    for (let i = 0; i < 100; i++) d.add('a', 'y', a[i], i);
+    const saved = JSON.parse(JSON.stringify(d.persist())) as unknown;
+    const e = new DriftDetector(options({ learnCount: 500 }), ['x', 'y']);
+    assert.equal(e.restore(saved), 1);
+    assert.equal(e.restore({ b: { x: { baseline: { edges: [1], fractions: [1], sample: [] } } } }), 1, 'an unusable baseline is ignored');
+    for (let i = 0; i < 200; i++) e.add('a', 'x', a[i] + 3, 500 + i);
+    const r = e.report('a');
+    assert.deepEqual(r?.features.map((f) => [f.feature, f.drifted]), [['x', true]], 'x has its baseline; y is still learning');
+    assert.deepEqual(new DriftDetector(options(), ['x'], { x: learnBaseline(a) }).persist(), {}, 'model baselines are not persisted');
+  });
+
   it('says nothing before a full window, and checks its options and asset limit', () => {
     const d = new DriftDetector(options({ maxAssets: 1 }), ['x'], { x: learnBaseline(normalSample(30, 500)) });
     for (let i = 0; i < 199; i++) d.add('a', 'x', 0, i);
