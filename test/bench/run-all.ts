@@ -33,6 +33,8 @@ const BENCHES: Bench[] = [
   { name: 'notify latency', script: 'notify-latency.js', args: ['100', '10', 'router', '10'] },
   { name: 'kafka throughput', script: 'kafka.js', args: ['throughput'] },
   { name: 'kafka rebalance', script: 'kafka.js', args: ['rebalance'] },
+  { name: 'onnx-infer throughput and latency', script: 'onnx-infer.js', args: [] },
+  { name: 'rul cmapss', script: 'rul-cmapss.js', args: [] },
 ];
 
 const filters = process.argv.slice(2);

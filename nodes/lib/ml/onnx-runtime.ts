@@ -10,9 +10,18 @@ interface OrtTensor {
   readonly data: unknown;
   readonly dims: readonly number[];
 }
+interface OrtValueMetadata {
+  readonly name: string;
+  readonly isTensor: boolean;
+  readonly type?: string;
+  readonly shape?: ReadonlyArray<number | string>;
+}
 interface OrtSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /** Declared element types and shapes (onnxruntime ≥ 1.21). */
+  readonly inputMetadata?: readonly OrtValueMetadata[];
+  readonly outputMetadata?: readonly OrtValueMetadata[];
   run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
   release(): Promise<void>;
 }
@@ -62,6 +71,20 @@ export function onnxRuntimeAvailable(): boolean {
   }
 }
 
+/** A declared input or output: its element type ('float32', …) and shape when the runtime tells them. */
+export interface OnnxValueInfo {
+  name: string;
+  type?: string;
+  shape?: ReadonlyArray<number | string>;
+}
+
+function valueInfo(names: readonly string[], metadata: readonly OrtValueMetadata[] | undefined): OnnxValueInfo[] {
+  return names.map((name) => {
+    const m = metadata?.find((v) => v.name === name);
+    return m && m.isTensor ? { name, type: m.type, shape: m.shape } : { name };
+  });
+}
+
 /** One output of a run: the flat float data and its shape. */
 export interface OnnxOutput {
   data: Float32Array;
@@ -101,6 +124,14 @@ export class OnnxSession {
 
   get outputNames(): readonly string[] {
     return this.session.outputNames;
+  }
+
+  get inputs(): OnnxValueInfo[] {
+    return valueInfo(this.session.inputNames, this.session.inputMetadata);
+  }
+
+  get outputs(): OnnxValueInfo[] {
+    return valueInfo(this.session.outputNames, this.session.outputMetadata);
   }
 
   /**
