@@ -3,7 +3,7 @@
  * settings (dist/settings.js) and the shipped flows; the editor and the dashboard need a login;
  * overview → asset → trend takes at most three clicks; an alert raised by the simulated plant is
  * acknowledged on the alerts page. Screenshots go to docs/screenshots/ for the README.
- * Skipped, with a message, when Chromium is not installed at /usr/bin/chromium.
+ * The browser tests are skipped, with a message, when Chromium is not installed at /usr/bin/chromium.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -38,12 +38,16 @@ function freePort(): Promise<number> {
   });
 }
 
-function shippedFlows(): FlowNode[] {
+/** The shipped flows as `npm start` seeds them, and the classic dashboard example on a tab of its own. */
+function testFlows(): FlowNode[] {
   const nodes = new Map<string, FlowNode>();
-  for (const name of ['plant-monitoring.json', 'dashboard.json']) {
-    const flow = JSON.parse(fs.readFileSync(path.join(projectRoot, 'flows', name), 'utf8')) as FlowNode[];
+  for (const file of ['flows/plant-monitoring.json', 'flows/dashboard.json']) {
+    const flow = JSON.parse(fs.readFileSync(path.join(projectRoot, file), 'utf8')) as FlowNode[];
     for (const node of flow) if (!nodes.has(node.id)) nodes.set(node.id, node);
   }
+  const classic = JSON.parse(fs.readFileSync(path.join(projectRoot, 'examples', 'classic-dashboard', '01 - Plant overview and asset pages.json'), 'utf8')) as FlowNode[];
+  nodes.set('classic-tab', { id: 'classic-tab', type: 'tab', label: 'Classic dashboard' });
+  for (const node of classic) nodes.set(node.id, 'x' in node ? { ...node, z: 'classic-tab' } : node);
   return [...nodes.values()];
 }
 
@@ -88,8 +92,8 @@ async function startNodeRed(env: Record<string, string>, flows?: FlowNode[]): Pr
  * A socket.io client's connection to the dashboard over HTTP long-polling: the engine.io
  * handshake, then the connect packet; answers the server's reply (40… accepted, 44… refused).
  */
-async function socketConnect(baseUrl: string, authorization: string | undefined): Promise<string> {
-  const url = `${baseUrl}/dashboard/socket.io/?EIO=4&transport=polling`;
+async function socketConnect(baseUrl: string, authorization: string | undefined, dashboardPath = '/dashboard'): Promise<string> {
+  const url = `${baseUrl}${dashboardPath}/socket.io/?EIO=4&transport=polling`;
   const headers: Record<string, string> = authorization ? { authorization } : {};
   const open = await (await fetch(url, { headers })).text();
   const { sid } = JSON.parse(open.slice(1)) as { sid: string };
@@ -99,7 +103,7 @@ async function socketConnect(baseUrl: string, authorization: string | undefined)
 
 const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-describe('first start without a password hash', { skip: chromiumMissing }, () => {
+describe('first start without a password hash', () => {
   let red: NodeRedProcess;
   before(async () => {
     red = await startNodeRed({ NODE_RED_ADMIN_USER: USER, NODE_RED_ADMIN_PASSWORD_HASH: '' });
@@ -138,7 +142,7 @@ describe('the dashboard in a browser', { skip: chromiumMissing }, () => {
 
   before(async () => {
     // The shipped flows with the bearing failing sooner, so the test waits about a minute for its alert.
-    const flows = shippedFlows().map((n) => (n.type === 'plant-sim'
+    const flows = testFlows().map((n) => (n.id === 'pm-sim'
       ? { ...n, scenarios: [{ asset: FAILING_ASSET, fault: 'bearing-wear', onsetHours: '12', failureHours: '72', sensor: '' }] }
       : n));
     red = await startNodeRed({ NODE_RED_ADMIN_USER: USER, NODE_RED_ADMIN_PASSWORD_HASH: bcrypt.hashSync(PASSWORD, 8) }, flows);
@@ -157,7 +161,9 @@ describe('the dashboard in a browser', { skip: chromiumMissing }, () => {
   });
 
   it('logs in to the editor', async () => {
-    await page.goto(`${red.baseUrl}/`);
+    // The editor is the heaviest page; a busy machine (or the embedded database starting) slows its first load.
+    await page.goto(`${red.baseUrl}/`, { waitUntil: 'domcontentloaded', timeout: 120_000 });
+    await page.waitForSelector('#node-dialog-login-username', { timeout: 120_000 });
     await page.fill('#node-dialog-login-username', USER);
     await page.fill('#node-dialog-login-password', PASSWORD);
     await page.click('#node-dialog-login-submit');
@@ -192,6 +198,10 @@ describe('the dashboard in a browser', { skip: chromiumMissing }, () => {
     assert.ok((points ?? '').split(' ').length > 1, 'the 30-day trend has points');
     await page.waitForSelector('figure[data-sensor="vibration_rms"] circle.pdm-anomaly', { timeout: 30_000 });
     assert.ok(clicks <= 3, `${clicks} clicks from the overview to the trend`);
+
+    // The simulated plant has run for about two simulated days: the 24-hour view reads best.
+    await page.click('.pdm-range:has-text("24 h")');
+    await page.waitForSelector('.pdm-trends[data-range="24h"]', { timeout: 30_000 });
     await page.screenshot({ path: path.join(screenshots, 'asset.png'), fullPage: true });
   });
 
@@ -213,9 +223,23 @@ describe('the dashboard in a browser', { skip: chromiumMissing }, () => {
     assert.match((await page.textContent('.pdm-models')) ?? '', /No models yet/);
   });
 
-  it('lets only logged-in clients connect to the dashboard socket', async () => {
-    assert.match(await socketConnect(red.baseUrl, undefined), /^44.*unauthorized/);
-    assert.match(await socketConnect(red.baseUrl, basic(USER, 'wrong')), /^44.*unauthorized/);
-    assert.match(await socketConnect(red.baseUrl, basic(USER, PASSWORD)), /^40\{"sid"/);
+  it('shows the classic dashboard beside Dashboard 2.0', async () => {
+    assert.equal((await fetch(`${red.baseUrl}/ui/`)).status, 401, 'the classic dashboard needs a login too');
+    await page.goto(`${red.baseUrl}/ui/`, { timeout: 60_000 });
+    await page.waitForSelector('.pdm-classic-card', { timeout: 60_000 }).catch(async (err: Error) => {
+      throw new Error(`${err.message}\npage text: ${await page.evaluate(() => document.body.innerText)}`, { cause: err });
+    });
+    await page.screenshot({ path: path.join(screenshots, 'classic-overview.png') });
+    const asset = await page.locator('.pdm-classic-card b').first().textContent();
+    await page.locator('.pdm-classic-card').first().click();
+    await page.waitForSelector(`text=${asset}:`, { timeout: 30_000 });
+  });
+
+  it('lets only logged-in clients connect to either dashboard\'s socket', async () => {
+    for (const dashboardPath of ['/dashboard', '/ui']) {
+      assert.match(await socketConnect(red.baseUrl, undefined, dashboardPath), /^44.*unauthorized/);
+      assert.match(await socketConnect(red.baseUrl, basic(USER, 'wrong'), dashboardPath), /^44.*unauthorized/);
+      assert.match(await socketConnect(red.baseUrl, basic(USER, PASSWORD), dashboardPath), /^40\{"sid"/);
+    }
   });
 });
