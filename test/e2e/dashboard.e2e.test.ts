@@ -186,7 +186,7 @@ describe('the dashboard in a browser', { skip: chromiumMissing }, () => {
     await page.click(`.pdm-card[data-asset="${FAILING_ASSET}"]`);
     clicks++;
     await page.waitForURL(/\/dashboard\/asset\?asset=P-102/);
-    await page.waitForSelector('figure[data-sensor="vibration_rms"] polyline', { timeout: 30_000 });
+    await page.waitForSelector('figure[data-sensor="vibration_rms"] path.pdm-line', { timeout: 30_000 });
     const health = await page.textContent('[data-fact="health"]');
     assert.match(health ?? '', /^\d+$/, 'the health score is shown');
 
@@ -194,8 +194,8 @@ describe('the dashboard in a browser', { skip: chromiumMissing }, () => {
     clicks++;
     await page.waitForSelector('.pdm-range[aria-pressed="true"]:has-text("30 d")');
     await page.waitForSelector('.pdm-trends[data-range="30d"]', { timeout: 30_000 });
-    const points = await page.getAttribute('figure[data-sensor="vibration_rms"] polyline', 'points');
-    assert.ok((points ?? '').split(' ').length > 1, 'the 30-day trend has points');
+    const line = await page.getAttribute('figure[data-sensor="vibration_rms"] path.pdm-line', 'd');
+    assert.match(line ?? '', /M[\d.]+,[\d.]+ L/, 'the 30-day trend is drawn');
     await page.waitForSelector('figure[data-sensor="vibration_rms"] circle.pdm-anomaly', { timeout: 30_000 });
     assert.ok(clicks <= 3, `${clicks} clicks from the overview to the trend`);
 
