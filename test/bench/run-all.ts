@@ -25,6 +25,7 @@ const BENCHES: Bench[] = [
   { name: 'spectrum diagnosis', script: 'spectrum-diagnosis.js', args: [] },
   { name: 'storage write', script: 'storage-write.js', args: [] },
   { name: 'storage query', script: 'storage-query.js', args: [] },
+  { name: 'alert router', script: 'alert-router.js', args: [] },
 ];
 
 const filters = process.argv.slice(2);

@@ -1,4 +1,5 @@
 import type { Database, Queryable } from './database';
+import { ALERT_STATES } from '../alerting/types';
 import { assertIdentifier, qualified, quoteIdent } from './sql';
 
 /**
@@ -93,6 +94,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ...rollup(s, 'readings_1m', '1 minute', mode),
       ...rollup(s, 'readings_1h', '1 hour', mode),
       `CREATE TABLE ${qualified(s, 'rollup_state')} (name text PRIMARY KEY, refreshed_to timestamptz NOT NULL)`,
+    ],
+  },
+  {
+    version: 4,
+    name: 'alert router state',
+    statements: (s) => [
+      `ALTER TABLE ${qualified(s, 'alerts')} DROP CONSTRAINT ${quoteIdent('alerts_state_check')}`,
+      `ALTER TABLE ${qualified(s, 'alerts')} ADD CONSTRAINT ${quoteIdent('alerts_state_check')} CHECK (state IN (${ALERT_STATES.map((st) => `'${st}'`).join(', ')}))`,
+      `ALTER TABLE ${qualified(s, 'alerts')} ADD COLUMN router text, ADD COLUMN name text`,
+      `CREATE INDEX ${quoteIdent('alerts_router_open')} ON ${qualified(s, 'alerts')} (router) WHERE state <> 'resolved'`,
+      `CREATE TABLE ${qualified(s, 'alert_router_state')} (router text PRIMARY KEY, state jsonb NOT NULL, updated_at timestamptz NOT NULL)`,
     ],
   },
 ];
