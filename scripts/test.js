@@ -7,7 +7,7 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 
 const root = path.resolve(__dirname, '..', 'dist', 'test');
-const suites = ['lib', 'nodes', 'integration'];
+const suites = ['lib', 'nodes', 'integration', 'e2e'];
 const filters = process.argv.slice(2);
 
 function collect(dir) {

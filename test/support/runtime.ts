@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import RED, { type Node, type NodeMessageInFlow } from 'node-red';
+import { flowEnvironment } from '../../nodes/lib/server/flow-environment';
 
 type RedApp = typeof RED;
 
@@ -66,6 +67,8 @@ function isConfigNode(n: FlowNode): boolean {
 }
 
 export async function startRuntime(flows: FlowNode[], options: RuntimeOptions = {}): Promise<EmbeddedRuntime> {
+  // The variables the shipped flows read, as `npm start` sets them (a test may set its own first).
+  Object.assign(process.env, flowEnvironment(process.env, { mqttEmbeddedPort: 1884 }));
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdm-red-'));
   fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
   const logs: LogEntry[] = [];
