@@ -2,7 +2,8 @@
  * `npm start` as an operator meets it, in a real browser: Node-RED started with this package's
  * settings (dist/settings.js) and the shipped flows; the editor and the dashboard need a login;
  * overview → asset → trend takes at most three clicks; an alert raised by the simulated plant is
- * acknowledged on the alerts page. Screenshots go to docs/screenshots/ for the README.
+ * acknowledged on the alerts page. Screenshots go to a temporary folder, or to docs/screenshots/
+ * for the README when SCREENSHOTS_DIR=docs/screenshots is set.
  * The browser tests are skipped, with a message, when Chromium is not installed at /usr/bin/chromium.
  */
 import assert from 'node:assert/strict';
@@ -20,7 +21,9 @@ const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync'];
 const projectRoot = path.resolve(__dirname, '..', '..', '..');
-const screenshots = path.join(projectRoot, 'docs', 'screenshots');
+const screenshots = process.env.SCREENSHOTS_DIR
+  ? path.resolve(projectRoot, process.env.SCREENSHOTS_DIR)
+  : fs.mkdtempSync(path.join(os.tmpdir(), 'pdm-screenshots-'));
 const USER = 'operator';
 const PASSWORD = 'e2e-only-password';
 /** The simulated plant's asset whose bearing fails in the shipped flow. */
