@@ -128,7 +128,7 @@ async function main(): Promise<void> {
           await runtime.deploy(flow(c.config));
           inRuntime.push(await runtimeRate(runtime, sampleRate, payloads, seconds));
         }
-        const segment = new VibrationAnalyzer(settingsFromConfig(c.config).analyzer).segmentSizeFor(sampleRate);
+        const segment = new VibrationAnalyzer(settingsFromConfig(c.config).analyzer).segmentSizeFor(sampleRate, sampleRate, 25);
         console.log(
           `  ${(sampleRate / 1000).toFixed(1)} kHz (segment ${segment}) ${c.name.padEnd(22)}` +
             ` core ${fmt(median(core)).padStart(6)} waveforms/s (${fmt((median(core) * sampleRate) / 1e6)} M samples/s)` +

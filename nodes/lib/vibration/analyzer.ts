@@ -1,7 +1,7 @@
 import { rejection, type Rejection } from '../errors';
 import { assess } from './diagnosis';
 import { EnvelopeAnalyzer, strongestBand } from './envelope';
-import { previousPowerOfTwo } from './fft';
+import { nextPowerOfTwo, previousPowerOfTwo } from './fft';
 import type { Peak } from './peaks';
 import { PeakFinder } from './peaks';
 import type { SpectrumView } from './spectrum-view';
@@ -24,6 +24,11 @@ export type AnalysisOutcome = { ok: true; analysis: Analysis } | { ok: false; er
 /** Smallest Welch segment, and the averages the 'auto' segment size aims for. */
 export const MIN_SEGMENT = 256;
 const AUTO_AVERAGES = 4;
+/**
+ * In 'auto', running-speed orders lie at least this many bins apart, so that the Hann main
+ * lobes (± 2 bins) of neighbouring harmonics stand clear of each other and of the floor between them.
+ */
+const MIN_BINS_PER_ORDER = 4;
 /** The envelope band (auto mode) starts above the running-speed harmonics and is at least this wide. */
 const AUTO_BAND_MIN_HZ = 500;
 const AUTO_BAND_MIN_WIDTH_HZ = 1000;
@@ -55,7 +60,7 @@ export class VibrationAnalyzer {
       const bad = badSample(w.samples);
       if (bad) return { ok: false, error: bad };
     }
-    const welch = this.workspace(this.segmentSizeFor(n));
+    const welch = this.workspace(this.segmentSizeFor(n, fs, runningHz));
     const spectrum = welch.run(w.samples, time.mean, fs);
     const toMs2 = w.unit === 'g' ? STANDARD_GRAVITY : 1;
     const velocityRms = velocityRmsOf(spectrum, o.velocityBand[0], o.velocityBand[1], toMs2);
@@ -90,12 +95,17 @@ export class VibrationAnalyzer {
     return { ok: true, analysis: { features, diagnosis, spectrum, envelope } };
   }
 
-  /** The Welch segment length used for n samples. */
-  segmentSizeFor(n: number): number {
+  /**
+   * The Welch segment length used for n samples: in 'auto', the longest that keeps four averages,
+   * or longer (fewer averages) where a slow shaft needs the finer bins to resolve its orders.
+   */
+  segmentSizeFor(n: number, sampleRate: number, runningHz: number): number {
     const configured = this.options.segmentSize;
     const limit = previousPowerOfTwo(n);
-    if (configured === 'auto') return Math.max(MIN_SEGMENT, Math.min(limit, previousPowerOfTwo((2 * n) / (AUTO_AVERAGES + 1))));
-    return Math.min(configured, limit);
+    if (configured !== 'auto') return Math.min(configured, limit);
+    const averaged = previousPowerOfTwo((2 * n) / (AUTO_AVERAGES + 1));
+    const resolving = nextPowerOfTwo((MIN_BINS_PER_ORDER * sampleRate) / runningHz);
+    return Math.max(MIN_SEGMENT, Math.min(limit, Math.max(averaged, resolving)));
   }
 
   private check(w: Waveform): Rejection | undefined {
