@@ -2,6 +2,7 @@ import { rejection, type Rejection } from '../errors';
 import { assess } from './diagnosis';
 import { EnvelopeAnalyzer, strongestBand } from './envelope';
 import { nextPowerOfTwo, previousPowerOfTwo } from './fft';
+import { SpectralKurtosis } from './kurtosis';
 import type { Peak } from './peaks';
 import { PeakFinder } from './peaks';
 import type { SpectrumView } from './spectrum-view';
@@ -44,6 +45,7 @@ export class VibrationAnalyzer {
   private readonly welch = new Map<number, WelchWorkspace>();
   private readonly envelopes = new EnvelopeAnalyzer();
   private readonly finder = new PeakFinder();
+  private readonly kurtosis = new SpectralKurtosis();
 
   constructor(readonly options: AnalyzerOptions) {}
 
@@ -67,9 +69,7 @@ export class VibrationAnalyzer {
 
     const m = o.multipliers;
     const highestTone = Math.max(m.bpfi, 2 * m.bsf, m.bpfo) * runningHz;
-    const [lowHz, highHz] = o.envelopeBand === 'auto'
-      ? strongestBand(spectrum, fs, Math.max(AUTO_BAND_MIN_HZ, 20 * runningHz), Math.min(Math.max(AUTO_BAND_MIN_WIDTH_HZ, 6 * highestTone), 0.4 * (fs / 2)))
-      : o.envelopeBand;
+    const [lowHz, highHz] = o.envelopeBand === 'auto' ? this.autoBand(w.samples, time.mean, spectrum, fs, runningHz, highestTone) : o.envelopeBand;
     const envelope = this.envelopes.run(welch, fs, lowHz, Math.min(highHz, fs / 2), 3.5 * highestTone + runningHz);
 
     const a = assess({
@@ -106,6 +106,17 @@ export class VibrationAnalyzer {
     const averaged = previousPowerOfTwo((2 * n) / (AUTO_AVERAGES + 1));
     const resolving = nextPowerOfTwo((MIN_BINS_PER_ORDER * sampleRate) / runningHz);
     return Math.max(MIN_SEGMENT, Math.min(limit, Math.max(averaged, resolving)));
+  }
+
+  /**
+   * The demodulation band: where the spectral kurtosis shows impacts, or else the strongest
+   * high-frequency resonance. It starts above the running-speed harmonics and spans six times
+   * the highest defect line (at least AUTO_BAND_MIN_WIDTH_HZ, at most 40 % of Nyquist).
+   */
+  private autoBand(x: ArrayLike<number>, mean: number, spectrum: SpectrumView, fs: number, runningHz: number, highestTone: number): [number, number] {
+    const minHz = Math.max(AUTO_BAND_MIN_HZ, 20 * runningHz);
+    const widthHz = Math.min(Math.max(AUTO_BAND_MIN_WIDTH_HZ, 6 * highestTone), 0.4 * (fs / 2));
+    return this.kurtosis.bestBand(x, mean, fs, minHz, widthHz, highestTone) ?? strongestBand(spectrum, fs, minHz, widthHz);
   }
 
   private check(w: Waveform): Rejection | undefined {
