@@ -46,6 +46,8 @@ export class VibrationAnalyzer {
   private readonly envelopes = new EnvelopeAnalyzer();
   private readonly finder = new PeakFinder();
   private readonly kurtosis = new SpectralKurtosis();
+  /** The last waveform minus its mean; reallocated only when the waveform length changes. */
+  private centred = new Float64Array(0);
 
   constructor(readonly options: AnalyzerOptions) {}
 
@@ -56,20 +58,23 @@ export class VibrationAnalyzer {
     const fs = w.sampleRate;
     const runningHz = w.rpm / 60;
     const o = this.options;
-    const time = this.stats.compute(w.samples, fs);
+    // Later passes read the samples as one typed array, whatever the payload was (number[] from JSON, Float32Array…).
+    if (this.centred.length !== n) this.centred = new Float64Array(n);
+    const centred = this.centred;
+    const time = this.stats.compute(w.samples, fs, centred);
     // Typed-array samples are all numbers: a NaN or infinity among them makes the mean non-finite.
     if (!Number.isFinite(time.mean)) {
       const bad = badSample(w.samples);
       if (bad) return { ok: false, error: bad };
     }
     const welch = this.workspace(this.segmentSizeFor(n, fs, runningHz));
-    const spectrum = welch.run(w.samples, time.mean, fs);
+    const spectrum = welch.run(centred, 0, fs);
     const toMs2 = w.unit === 'g' ? STANDARD_GRAVITY : 1;
     const velocityRms = velocityRmsOf(spectrum, o.velocityBand[0], o.velocityBand[1], toMs2);
 
     const m = o.multipliers;
     const highestTone = Math.max(m.bpfi, 2 * m.bsf, m.bpfo) * runningHz;
-    const [lowHz, highHz] = o.envelopeBand === 'auto' ? this.autoBand(w.samples, time.mean, spectrum, fs, runningHz, highestTone) : o.envelopeBand;
+    const [lowHz, highHz] = o.envelopeBand === 'auto' ? this.autoBand(centred, spectrum, fs, runningHz, highestTone) : o.envelopeBand;
     const envelope = this.envelopes.run(welch, fs, lowHz, Math.min(highHz, fs / 2), 3.5 * highestTone + runningHz);
 
     const a = assess({
@@ -113,10 +118,10 @@ export class VibrationAnalyzer {
    * high-frequency resonance. It starts above the running-speed harmonics and spans six times
    * the highest defect line (at least AUTO_BAND_MIN_WIDTH_HZ, at most 40 % of Nyquist).
    */
-  private autoBand(x: ArrayLike<number>, mean: number, spectrum: SpectrumView, fs: number, runningHz: number, highestTone: number): [number, number] {
+  private autoBand(centred: Float64Array, spectrum: SpectrumView, fs: number, runningHz: number, highestTone: number): [number, number] {
     const minHz = Math.max(AUTO_BAND_MIN_HZ, 20 * runningHz);
     const widthHz = Math.min(Math.max(AUTO_BAND_MIN_WIDTH_HZ, 6 * highestTone), 0.4 * (fs / 2));
-    return this.kurtosis.bestBand(x, mean, fs, minHz, widthHz, highestTone) ?? strongestBand(spectrum, fs, minHz, widthHz);
+    return this.kurtosis.bestBand(centred, fs, minHz, widthHz, highestTone) ?? strongestBand(spectrum, fs, minHz, widthHz);
   }
 
   private check(w: Waveform): Rejection | undefined {

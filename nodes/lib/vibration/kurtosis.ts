@@ -8,6 +8,8 @@ const MIN_WINDOW = 64;
  * noise the SK of one bin estimated from S spectra scatters with a standard deviation of 2/√S.
  */
 const SIGNIFICANT_SIGMAS = 5;
+/** Short-time spectra averaged: enough for SK to scatter by 2/√64 = 0.25 per bin, less over a band. */
+const MAX_SPECTRA = 64;
 
 /**
  * Spectral kurtosis (Antoni): per frequency, the kurtosis of the short-time Fourier transform's
@@ -21,11 +23,11 @@ export class SpectralKurtosis {
 
   /**
    * The band of `widthHz` from `minHz` up to 95 % of Nyquist with the highest mean spectral
-   * kurtosis of x (mean `offset` removed). Impacts stand out only in windows shorter than the
+   * kurtosis of x (mean removed). Impacts stand out only in windows shorter than the
    * time between them: the short window spans at most one period of `fastestHz`, the highest
    * defect rate looked for. Undefined when no band is significantly impulsive.
    */
-  bestBand(x: ArrayLike<number>, offset: number, sampleRate: number, minHz: number, widthHz: number, fastestHz: number): [number, number] | undefined {
+  bestBand(x: Float64Array, sampleRate: number, minHz: number, widthHz: number, fastestHz: number): [number, number] | undefined {
     const top = 0.95 * (sampleRate / 2);
     if (minHz + widthHz >= top) return undefined;
     const size = largestPowerOfTwoBelow(Math.min(sampleRate / fastestHz, x.length / 4));
@@ -34,7 +36,7 @@ export class SpectralKurtosis {
       ws = new KurtosisWorkspace(size);
       this.workspaces.set(size, ws);
     }
-    const sk = ws.run(x, offset);
+    const sk = ws.run(x);
     const spectra = ws.count;
     const binHz = sampleRate / size;
     const from = Math.max(1, Math.ceil(minHz / binHz));
@@ -87,14 +89,16 @@ class KurtosisWorkspace {
     this.sk = new Float64Array(size / 2 + 1);
   }
 
-  run(x: ArrayLike<number>, offset: number): Float64Array {
+  run(x: Float64Array): Float64Array {
     const { size, window, segment, transformed, second, fourth, sk } = this;
-    const hop = size / 2;
     second.fill(0);
     fourth.fill(0);
     let count = 0;
-    for (let start = 0; start + size <= x.length; start += hop) {
-      for (let i = 0; i < size; i++) segment[i] = (x[start + i] - offset) * window[i];
+    // Windows not overlapping (independent spectra, as the significance test assumes), and
+    // spread over the waveform when it holds more than MAX_SPECTRA of them.
+    const step = size * Math.max(1, Math.floor(x.length / size / MAX_SPECTRA));
+    for (let start = 0; start + size <= x.length; start += step) {
+      for (let i = 0; i < size; i++) segment[i] = x[start + i] * window[i];
       this.fft.forwardReal(segment, transformed);
       for (let k = 0; k < second.length; k++) {
         const p = transformed[2 * k] * transformed[2 * k] + transformed[2 * k + 1] * transformed[2 * k + 1];

@@ -22,8 +22,11 @@ export function firstBadSample(samples: ArrayLike<number>): number {
 export class TimeStatsCalculator {
   private readonly histogram = new Uint32Array(HISTOGRAM_BINS);
 
-  /** Statistics of finite samples (check them with firstBadSample first); at least 2 samples. */
-  compute(x: ArrayLike<number>, sampleRate: number): TimeStats {
+  /**
+   * Statistics of finite samples (check them with firstBadSample first); at least 2 samples.
+   * When `centred` is given (at least as long as x), it receives x minus its mean.
+   */
+  compute(x: ArrayLike<number>, sampleRate: number, centred?: Float64Array): TimeStats {
     const n = x.length;
     let sum = 0;
     let sumSq = 0;
@@ -49,6 +52,7 @@ export class TimeStatsCalculator {
     for (let i = 0; i < n; i++) {
       const v = x[i];
       const d = v - mean;
+      if (centred) centred[i] = d;
       const d2 = d * d;
       m2 += d2;
       m3 += d2 * d;
