@@ -1,5 +1,5 @@
-import { Fft } from './fft';
-import { hann } from './spectrum-view';
+import { Fft, previousPowerOfTwo } from './fft';
+import { hann, heaviestRun } from './spectrum-view';
 
 /** Fewest samples in a short window. */
 const MIN_WINDOW = 64;
@@ -30,7 +30,7 @@ export class SpectralKurtosis {
   bestBand(x: Float64Array, sampleRate: number, minHz: number, widthHz: number, fastestHz: number): [number, number] | undefined {
     const top = 0.95 * (sampleRate / 2);
     if (minHz + widthHz >= top) return undefined;
-    const size = largestPowerOfTwoBelow(Math.min(sampleRate / fastestHz, x.length / 4));
+    const size = Math.max(MIN_WINDOW, previousPowerOfTwo(Math.min(sampleRate / fastestHz, x.length / 4)));
     let ws = this.workspaces.get(size);
     if (!ws) {
       ws = new KurtosisWorkspace(size);
@@ -43,28 +43,13 @@ export class SpectralKurtosis {
     const to = Math.floor(top / binHz);
     const span = Math.max(1, Math.round(widthHz / binHz));
     if (from + span - 1 > to) return undefined;
+    const bestStart = heaviestRun(sk, from, to, span);
     let sum = 0;
-    for (let k = from; k < from + span; k++) sum += sk[k];
-    let best = sum;
-    let bestStart = from;
-    for (let start = from + 1; start + span - 1 <= to; start++) {
-      sum += sk[start + span - 1] - sk[start - 1];
-      if (sum > best) {
-        best = sum;
-        bestStart = start;
-      }
-    }
-    if (best / span < (SIGNIFICANT_SIGMAS * 2) / Math.sqrt(spectra * span)) return undefined;
+    for (let k = bestStart; k < bestStart + span; k++) sum += sk[k];
+    if (sum / span < (SIGNIFICANT_SIGMAS * 2) / Math.sqrt(spectra * span)) return undefined;
     const low = Math.max(minHz, (bestStart - 0.5) * binHz);
     return [low, Math.min(top, low + widthHz)];
   }
-}
-
-/** Largest power of two ≤ n, and at least MIN_WINDOW. */
-function largestPowerOfTwoBelow(n: number): number {
-  let p = MIN_WINDOW;
-  while (p * 2 <= n) p *= 2;
-  return p;
 }
 
 class KurtosisWorkspace {
