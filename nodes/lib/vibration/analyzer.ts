@@ -1,7 +1,8 @@
 import { rejection, type Rejection } from '../errors';
 import { assess } from './diagnosis';
 import { EnvelopeAnalyzer, strongestBand } from './envelope';
-import { previousPowerOfTwo } from './fft';
+import { nextPowerOfTwo, previousPowerOfTwo } from './fft';
+import { SpectralKurtosis } from './kurtosis';
 import type { Peak } from './peaks';
 import { PeakFinder } from './peaks';
 import type { SpectrumView } from './spectrum-view';
@@ -24,6 +25,11 @@ export type AnalysisOutcome = { ok: true; analysis: Analysis } | { ok: false; er
 /** Smallest Welch segment, and the averages the 'auto' segment size aims for. */
 export const MIN_SEGMENT = 256;
 const AUTO_AVERAGES = 4;
+/**
+ * In 'auto', running-speed orders lie at least this many bins apart, so that the Hann main
+ * lobes (± 2 bins) of neighbouring harmonics stand clear of each other and of the floor between them.
+ */
+const MIN_BINS_PER_ORDER = 4;
 /** The envelope band (auto mode) starts above the running-speed harmonics and is at least this wide. */
 const AUTO_BAND_MIN_HZ = 500;
 const AUTO_BAND_MIN_WIDTH_HZ = 1000;
@@ -39,6 +45,9 @@ export class VibrationAnalyzer {
   private readonly welch = new Map<number, WelchWorkspace>();
   private readonly envelopes = new EnvelopeAnalyzer();
   private readonly finder = new PeakFinder();
+  private readonly kurtosis = new SpectralKurtosis();
+  /** The last waveform minus its mean; reallocated only when the waveform length changes. */
+  private centred = new Float64Array(0);
 
   constructor(readonly options: AnalyzerOptions) {}
 
@@ -49,22 +58,23 @@ export class VibrationAnalyzer {
     const fs = w.sampleRate;
     const runningHz = w.rpm / 60;
     const o = this.options;
-    const time = this.stats.compute(w.samples, fs);
+    // Later passes read the samples as one typed array, whatever the payload was (number[] from JSON, Float32Array…).
+    if (this.centred.length !== n) this.centred = new Float64Array(n);
+    const centred = this.centred;
+    const time = this.stats.compute(w.samples, fs, centred);
     // Typed-array samples are all numbers: a NaN or infinity among them makes the mean non-finite.
     if (!Number.isFinite(time.mean)) {
       const bad = badSample(w.samples);
       if (bad) return { ok: false, error: bad };
     }
-    const welch = this.workspace(this.segmentSizeFor(n));
-    const spectrum = welch.run(w.samples, time.mean, fs);
+    const welch = this.workspace(this.segmentSizeFor(n, fs, runningHz));
+    const spectrum = welch.run(centred, 0, fs);
     const toMs2 = w.unit === 'g' ? STANDARD_GRAVITY : 1;
     const velocityRms = velocityRmsOf(spectrum, o.velocityBand[0], o.velocityBand[1], toMs2);
 
     const m = o.multipliers;
     const highestTone = Math.max(m.bpfi, 2 * m.bsf, m.bpfo) * runningHz;
-    const [lowHz, highHz] = o.envelopeBand === 'auto'
-      ? strongestBand(spectrum, fs, Math.max(AUTO_BAND_MIN_HZ, 20 * runningHz), Math.min(Math.max(AUTO_BAND_MIN_WIDTH_HZ, 6 * highestTone), 0.4 * (fs / 2)))
-      : o.envelopeBand;
+    const [lowHz, highHz] = o.envelopeBand === 'auto' ? this.autoBand(centred, spectrum, fs, runningHz, highestTone) : o.envelopeBand;
     const envelope = this.envelopes.run(welch, fs, lowHz, Math.min(highHz, fs / 2), 3.5 * highestTone + runningHz);
 
     const a = assess({
@@ -90,12 +100,28 @@ export class VibrationAnalyzer {
     return { ok: true, analysis: { features, diagnosis, spectrum, envelope } };
   }
 
-  /** The Welch segment length used for n samples. */
-  segmentSizeFor(n: number): number {
+  /**
+   * The Welch segment length used for n samples: in 'auto', the longest that keeps four averages,
+   * or longer (fewer averages) where a slow shaft needs the finer bins to resolve its orders.
+   */
+  segmentSizeFor(n: number, sampleRate: number, runningHz: number): number {
     const configured = this.options.segmentSize;
     const limit = previousPowerOfTwo(n);
-    if (configured === 'auto') return Math.max(MIN_SEGMENT, Math.min(limit, previousPowerOfTwo((2 * n) / (AUTO_AVERAGES + 1))));
-    return Math.min(configured, limit);
+    if (configured !== 'auto') return Math.min(configured, limit);
+    const averaged = previousPowerOfTwo((2 * n) / (AUTO_AVERAGES + 1));
+    const resolving = nextPowerOfTwo((MIN_BINS_PER_ORDER * sampleRate) / runningHz);
+    return Math.max(MIN_SEGMENT, Math.min(limit, Math.max(averaged, resolving)));
+  }
+
+  /**
+   * The demodulation band: where the spectral kurtosis shows impacts, or else the strongest
+   * high-frequency resonance. It starts above the running-speed harmonics and spans six times
+   * the highest defect line (at least AUTO_BAND_MIN_WIDTH_HZ, at most 40 % of Nyquist).
+   */
+  private autoBand(centred: Float64Array, spectrum: SpectrumView, fs: number, runningHz: number, highestTone: number): [number, number] {
+    const minHz = Math.max(AUTO_BAND_MIN_HZ, 20 * runningHz);
+    const widthHz = Math.min(Math.max(AUTO_BAND_MIN_WIDTH_HZ, 6 * highestTone), 0.4 * (fs / 2));
+    return this.kurtosis.bestBand(centred, fs, minHz, widthHz, highestTone) ?? strongestBand(spectrum, fs, minHz, widthHz);
   }
 
   private check(w: Waveform): Rejection | undefined {

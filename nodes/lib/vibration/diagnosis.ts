@@ -72,7 +72,8 @@ export function assess(input: DiagnosisInput, finder: PeakFinder): Assessment {
   }
   bearing.sort((a, b) => b.score - a.score);
   const orderPeaks: Array<Peak | undefined> = [];
-  for (let h = 1; h <= MAX_ORDER; h++) orderPeaks.push(finder.find(input.spectrum, h * input.runningHz, input.orderTolerance));
+  // The orders are a comb: its other lines are kept out of each one's floor.
+  for (let h = 1; h <= MAX_ORDER; h++) orderPeaks.push(finder.find(input.spectrum, h * input.runningHz, input.orderTolerance, input.runningHz));
   const shaft = zone === 'A' ? undefined : shaftFinding(input, orderPeaks);
   const findings = shaft ? [...bearing, shaft] : bearing;
   return {

@@ -1,5 +1,5 @@
 import { Fft, nextPowerOfTwo } from './fft';
-import { hann, SpectrumView } from './spectrum-view';
+import { hann, heaviestRun, SpectrumView } from './spectrum-view';
 import type { WelchWorkspace } from './welch';
 
 /**
@@ -189,17 +189,6 @@ export function strongestBand(spectrum: SpectrumView, sampleRate: number, minHz:
   if (minHz + widthHz >= top) return [Math.max(0, top - widthHz), top];
   const [from, to] = spectrum.binRange(minHz, top);
   const span = Math.max(1, Math.round(widthHz / spectrum.binHz));
-  const power = spectrum.power;
-  let sum = 0;
-  for (let k = from; k < from + span; k++) sum += power[k];
-  let best = sum;
-  let bestStart = from;
-  for (let start = from + 1; start + span - 1 <= to; start++) {
-    sum += power[start + span - 1] - power[start - 1];
-    if (sum > best) {
-      best = sum;
-      bestStart = start;
-    }
-  }
+  const bestStart = heaviestRun(spectrum.power, from, to, span);
   return [bestStart * spectrum.binHz, (bestStart + span - 1) * spectrum.binHz];
 }

@@ -17,6 +17,8 @@ export interface Peak {
 const FLOOR_MIN_BINS = 8;
 /** ...or this fraction of the expected frequency, whichever is wider. */
 const FLOOR_FRACTION = 0.15;
+/** Half-width of a line's main lobe where it stands above its neighbours' leakage (Hann: ± 2 bins to the first zero). */
+const LOBE_BINS = 1.5;
 /** Bins next to DC hold the window's leakage of the mean: never searched. */
 const FIRST_BIN = 2;
 
@@ -45,8 +47,8 @@ export class PeakFinder {
   }
 
   /**
-   * Median amplitude of up to `width` bins on each side of [from, to]. Bins nearest a multiple
-   * of `combBins` are passed over (and the next ones outward taken instead).
+   * Median amplitude of up to `width` bins on each side of [from, to]. Bins in the main lobe of a
+   * multiple of `combBins` are passed over (and the next ones outward taken instead).
    */
   private floor(view: SpectrumView, from: number, to: number, width: number, combBins: number): number {
     const amplitude = view.amplitude;
@@ -68,10 +70,13 @@ export class PeakFinder {
   }
 }
 
-/** Whether bin k is the bin nearest some multiple of `spacing` bins. */
+/**
+ * Whether bin k lies in the main lobe of the line at some multiple of `spacing` bins: within
+ * LOBE_BINS of it, or, in a comb too dense for that, its nearest bin.
+ */
 function nearHarmonic(k: number, spacing: number): boolean {
   const h = Math.round(k / spacing);
-  return h >= 1 && Math.abs(k - h * spacing) <= 0.5;
+  return h >= 1 && Math.abs(k - h * spacing) <= Math.max(0.5, Math.min(LOBE_BINS, spacing / 2 - 1));
 }
 
 /** Median of values[0..n) by quickselect; reorders those values. */

@@ -75,3 +75,19 @@ export function hann(size: number): Float64Array {
   for (let i = 0; i < size; i++) w[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / size);
   return w;
 }
+
+/** Start of the `span` consecutive values from values[from] on, ending by values[to], with the largest sum. */
+export function heaviestRun(values: Float64Array, from: number, to: number, span: number): number {
+  let sum = 0;
+  for (let k = from; k < from + span; k++) sum += values[k];
+  let best = sum;
+  let bestStart = from;
+  for (let start = from + 1; start + span - 1 <= to; start++) {
+    sum += values[start + span - 1] - values[start - 1];
+    if (sum > best) {
+      best = sum;
+      bestStart = start;
+    }
+  }
+  return bestStart;
+}

@@ -138,15 +138,18 @@ describe('analyzer features', () => {
     assert.equal(f.start, 1000);
     assert.equal(f.end, 2000);
     assert.equal(f.count, fs);
-    assert.equal(outcome.analysis.spectrum.fftSize, analyzer.segmentSizeFor(fs));
+    assert.equal(outcome.analysis.spectrum.fftSize, analyzer.segmentSizeFor(fs, fs, 30));
   });
 
-  it('auto segment length keeps at least four averages; a fixed one is capped by the waveform', () => {
+  it('auto segment length keeps four averages unless a slow shaft needs finer bins; a fixed one is capped by the waveform', () => {
     const auto = new VibrationAnalyzer(settingsFromConfig({}).analyzer);
-    assert.equal(auto.segmentSizeFor(25_600), 8192);
-    assert.equal(auto.segmentSizeFor(12_000), 4096);
+    assert.equal(auto.segmentSizeFor(25_600, 25_600, 30), 8192);
+    assert.equal(auto.segmentSizeFor(12_000, 12_000, 30), 4096);
+    // 10 Hz orders at 12.8 kHz: 4096-point bins (3.1 Hz) would put them 3.2 bins apart.
+    assert.equal(auto.segmentSizeFor(12_800, 12_800, 10), 8192);
+    assert.equal(auto.segmentSizeFor(12_800, 12_800, 1), 8192);
     const fixed = new VibrationAnalyzer(settingsFromConfig({ segmentSize: '16384' }).analyzer);
-    assert.equal(fixed.segmentSizeFor(100_000), 16384);
-    assert.equal(fixed.segmentSizeFor(10_000), 8192);
+    assert.equal(fixed.segmentSizeFor(100_000, 25_600, 10), 16384);
+    assert.equal(fixed.segmentSizeFor(10_000, 25_600, 30), 8192);
   });
 });
