@@ -190,26 +190,38 @@ export function buildQuery(request: QueryRequest, schema: string, mode: StorageM
     case 'bucketed': {
       const source = chooseSource(request.to - request.from);
       const bucketMs = bucketWidth(request.to - request.from, source, request.bucketMs);
-      const width = `${bind(`${bucketMs / 1000} seconds`)}::interval`;
-      const bucketOf = (time: string): string => (mode === 'timescale' ? `time_bucket(${width}, ${time})` : `date_bin(${width}, ${time}, timestamptz '2000-01-01')`);
+      const bucketOf = (time: string): string => {
+        const width = `${bind(`${bucketMs / 1000} seconds`)}::interval`;
+        return mode === 'timescale' ? `time_bucket(${width}, ${time})` : `date_bin(${width}, ${time}, timestamptz '2000-01-01')`;
+      };
       const limit = (): string => bind(request.limit);
       if (source === 'readings') {
         // One index range scan per sensor on the (asset, sensor, ts) key.
+        const bucket = bucketOf('ts');
         const sensors = sensorSet(readings, bind(request.asset), request.sensor === undefined ? undefined : bind(request.sensor));
         return {
           text: `${sensors.with}SELECT ${EPOCH_MS('b.b')} AS x, b.y, b.min, b.max, b.count, k.sensor AS series FROM (${sensors.select}) k
-            CROSS JOIN LATERAL (SELECT ${bucketOf('ts')} AS b, avg(value) AS y, min(value) AS min, max(value) AS max, count(*)::int AS count
+            CROSS JOIN LATERAL (SELECT ${bucket} AS b, avg(value) AS y, min(value) AS min, max(value) AS max, count(*)::int AS count
               FROM ${readings} WHERE asset = ${sensors.asset} AND sensor = k.sensor AND ts >= $1 AND ts < $2 GROUP BY 1) b
             ORDER BY series, b.b LIMIT ${limit()}`,
           values, source, bucketMs,
         };
       }
-      // Rollups are indexed by (asset, bucket): one range scan for every sensor of the asset.
-      const filter = `asset = ${bind(request.asset)}${request.sensor === undefined ? '' : ` AND sensor = ${bind(request.sensor)}`}`;
+      const filter = (): string => `asset = ${bind(request.asset)}${request.sensor === undefined ? '' : ` AND sensor = ${bind(request.sensor)}`}`;
+      if (bucketMs === SOURCE_WIDTH_MS[source]) {
+        // Buckets as wide as the rollup's own: its rows as they are, in (asset, sensor, bucket) key order.
+        return {
+          text: `SELECT ${EPOCH_MS('bucket')} AS x, sum / nullif(count, 0) AS y, min, max, count::int AS count, sensor AS series
+            FROM ${qualified(schema, source)} WHERE ${filter()} AND bucket >= $1 AND bucket < $2 ORDER BY sensor, bucket LIMIT ${limit()}`,
+          values, source, bucketMs,
+        };
+      }
+      // Wider buckets: the (asset, bucket) index finds every sensor's rows of the range at once.
+      const bucket = bucketOf('bucket');
       return {
         text: `SELECT ${EPOCH_MS('b')} AS x, y, min, max, count, series FROM (
-            SELECT ${bucketOf('bucket')} AS b, sensor AS series, sum(sum) / nullif(sum(count), 0) AS y, min(min) AS min, max(max) AS max, sum(count)::int AS count
-            FROM ${qualified(schema, source)} WHERE ${filter} AND bucket >= $1 AND bucket < $2 GROUP BY series, b) buckets
+            SELECT ${bucket} AS b, sensor AS series, sum(sum) / nullif(sum(count), 0) AS y, min(min) AS min, max(max) AS max, sum(count)::int AS count
+            FROM ${qualified(schema, source)} WHERE ${filter()} AND bucket >= $1 AND bucket < $2 GROUP BY series, b) buckets
           ORDER BY series, b LIMIT ${limit()}`,
         values, source, bucketMs,
       };

@@ -78,6 +78,16 @@ describe('query building', () => {
     assert.match(timescale.text, /avg\(value\)/);
   });
 
+  it('reads rollup rows as they are when the buckets are as wide as the rollup', () => {
+    const built = buildQuery(queryRequest('bucketed', { range: '30d', bucket: '1h' }, DEFAULTS, 500, NOW), 'pdm', 'plain');
+    assert.equal(built.source, 'readings_1h');
+    assert.equal(built.bucketMs, HOUR);
+    assert.doesNotMatch(built.text, /GROUP BY|date_bin/);
+    assert.match(built.text, /sum \/ nullif\(count, 0\) AS y/);
+    assert.match(built.text, /ORDER BY sensor, bucket/);
+    assert.deepEqual(built.values.slice(2), ['pump-1', 500]);
+  });
+
   it('filters by sensor only when one is asked for', () => {
     const all = buildQuery(queryRequest('raw', {}, DEFAULTS, 10, NOW), 'pdm', 'plain');
     assert.doesNotMatch(all.text, /sensor = \$/);
