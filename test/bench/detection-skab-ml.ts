@@ -15,6 +15,7 @@ import type { Dataset } from '../../nodes/lib/ml/dataset';
 import { onnxRuntimeAvailable, OnnxSession } from '../../nodes/lib/ml/onnx-runtime';
 import { DEFAULT_TRAIN_OPTIONS, scoreRows, trainModel, type TrainOptions } from '../../nodes/lib/ml/train';
 import { csvFiles, loadSkabFile, type LabelledTable } from './datasets';
+import { count, emptyConfusion, header, line as skabLine, metrics, SKAB_LEADERBOARD, type Confusion, type SkabMetrics } from './skab-scoring';
 
 const FIT_ROWS = 400;
 
@@ -36,24 +37,6 @@ const SETUPS: Setup[] = [
   { name: 'autoencoder, drifting out, margin 1.5', options: { ...DEFAULT_TRAIN_OPTIONS, kind: 'autoencoder', autoencoder: AE, driftThreshold: DRIFT_THRESHOLD, thresholdMargin: 1.5 }, note: 'as above, threshold × 1.5 (value set before scoring)' },
 ];
 
-/** The published figures (all 34 labelled files), as printed by detection-skab. */
-const LEADERBOARD = [
-  { name: 'SKAB leaderboard: Conv-AE', f1: 0.78, far: 13.55, mar: 28.02 },
-  { name: 'SKAB leaderboard: MSET', f1: 0.78, far: 39.73, mar: 14.13 },
-  { name: 'SKAB leaderboard: T²+Q (PCA)', f1: 0.76, far: 26.62, mar: 24.92 },
-];
-
-interface Confusion {
-  tp: number;
-  fp: number;
-  fn: number;
-  tn: number;
-}
-
-function metrics(c: Confusion): { f1: number; far: number; mar: number } {
-  return { f1: c.tp / (c.tp + (c.fp + c.fn) / 2), far: (100 * c.fp) / (c.fp + c.tn), mar: (100 * c.fn) / (c.fn + c.tp) };
-}
-
 function toDataset(table: LabelledTable, from: number, to: number): Dataset {
   const d = table.sensors.length;
   const data = new Float64Array((to - from) * d);
@@ -67,7 +50,7 @@ interface Scored {
 }
 
 async function score(tables: LabelledTable[], setup: Setup, viaOnnx: boolean): Promise<Scored> {
-  const confusion: Confusion = { tp: 0, fp: 0, fn: 0, tn: 0 };
+  const confusion = emptyConfusion();
   let worstDifference = 0;
   for (const table of tables) {
     const trained = await trainModel(toDataset(table, 0, FIT_ROWS), { ...setup.options, name: 'skab' });
@@ -85,25 +68,13 @@ async function score(tables: LabelledTable[], setup: Setup, viaOnnx: boolean): P
       }
       for (let i = 0; i < test.rows; i++) worstDifference = Math.max(worstDifference, Math.abs(scores[i] - reference[i]) / Math.max(1, Math.abs(reference[i])));
     }
-    for (let i = 0; i < test.rows; i++) {
-      const flagged = scores[i] >= 1;
-      const truth = table.anomaly[FIT_ROWS + i] === 1;
-      if (flagged && truth) confusion.tp++;
-      else if (flagged) confusion.fp++;
-      else if (truth) confusion.fn++;
-      else confusion.tn++;
-    }
+    for (let i = 0; i < test.rows; i++) count(confusion, scores[i] >= 1, table.anomaly[FIT_ROWS + i] === 1);
   }
   return { confusion, worstDifference };
 }
 
-function percent(x: number | undefined): string {
-  return x === undefined ? ' '.repeat(9) : `${x.toFixed(2).padStart(7)} %`;
-}
-
-function line(name: string, m: { f1: number; far: number; mar: number }, free?: number, note = ''): string {
-  return `${name.padEnd(38)} ${m.f1.toFixed(2).padStart(5)} ${percent(m.far)} ${percent(m.mar)} ${percent(free)}  ${note}`;
-}
+const NAME_WIDTH = 38;
+const line = (name: string, m: SkabMetrics, free?: number, note?: string): string => skabLine(NAME_WIDTH, name, m, free, note);
 
 async function main(): Promise<void> {
   const dataDir = path.resolve(process.argv[2] ?? path.resolve(__dirname, '../../..', '../shared/datasets/skab'));
@@ -119,7 +90,7 @@ async function main(): Promise<void> {
   console.log(`SKAB outlier detection, trained models: ${tables.length} labelled files under ${dataDir}, ${testRows} test rows`);
   console.log(`protocol: per file, model-train on the first ${FIT_ROWS} rows (300 trained, the newest 100 held back for the threshold),`);
   console.log(`the rest scored ${viaOnnx ? 'through the exported ONNX graph in onnxruntime-node' : 'by the TypeScript model (onnxruntime-node is not installed)'}; a row is flagged when score ≥ 1; counts pooled.\n`);
-  console.log(`${'configuration'.padEnd(38)} ${'F1'.padStart(5)} ${'FAR'.padStart(9)} ${'MAR'.padStart(9)} ${'free FAR'.padStart(9)}`);
+  console.log(header(NAME_WIDTH));
   for (const setup of SETUPS) {
     const started = Date.now();
     const { confusion, worstDifference } = await score(tables, setup, viaOnnx);
@@ -128,7 +99,7 @@ async function main(): Promise<void> {
     const check = viaOnnx ? `; ONNX vs TS max diff ${worstDifference.toExponential(1)}` : '';
     console.log(line(setup.name, metrics(c), free, `${setup.note}; TP ${c.tp} FP ${c.fp} FN ${c.fn} TN ${c.tn}${check}; ${((Date.now() - started) / 1000).toFixed(1)} s`));
   }
-  for (const entry of LEADERBOARD) console.log(line(entry.name, entry, undefined, 'all 34 labelled files'));
+  for (const entry of SKAB_LEADERBOARD) console.log(line(entry.name, entry, undefined, 'all 34 labelled files'));
   console.log(`
 goal: F1 ≥ 0.85 with FAR ≤ 10 % and MAR ≤ 20 %. Nothing here was tuned on the labels: the rows are the defaults
 and a-priori variants (threshold at the largest held-back score; drifting features left out with the

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { settingsFromConfig, type AnomalyDetectConfig } from '../../nodes/lib/anomaly/config';
 import { MultivariateDetector } from '../../nodes/lib/anomaly/multivariate-detector';
 import { csvFiles, loadSkabFile, type LabelledTable } from './datasets';
+import { count, emptyConfusion, header, line as skabLine, metrics, SKAB_LEADERBOARD, type Confusion, type SkabMetrics } from './skab-scoring';
 
 const FIT_ROWS = 400;
 
@@ -72,27 +73,6 @@ const SETUPS: Setup[] = [
   },
 ];
 
-const LEADERBOARD = [
-  { name: 'SKAB leaderboard: Conv-AE', f1: 0.78, far: 13.55, mar: 28.02 },
-  { name: 'SKAB leaderboard: MSET', f1: 0.78, far: 39.73, mar: 14.13 },
-  { name: 'SKAB leaderboard: T²+Q (PCA)', f1: 0.76, far: 26.62, mar: 24.92 },
-];
-
-interface Confusion {
-  tp: number;
-  fp: number;
-  fn: number;
-  tn: number;
-}
-
-function metrics(c: Confusion): { f1: number; far: number; mar: number } {
-  return {
-    f1: c.tp / (c.tp + (c.fp + c.fn) / 2),
-    far: (100 * c.fp) / (c.fp + c.tn),
-    mar: (100 * c.fn) / (c.fn + c.tp),
-  };
-}
-
 function detectorFor(table: LabelledTable, setup: Setup): MultivariateDetector {
   const sensors = table.sensors.filter((s) => !(setup.handPicked ?? []).includes(s));
   const settings = settingsFromConfig({ ...BASE, mvSensors: sensors.join(','), ...setup.editor });
@@ -112,17 +92,10 @@ function feedRow(detector: MultivariateDetector, table: LabelledTable, row: numb
   return firing;
 }
 
-function count(c: Confusion, flagged: boolean, truth: boolean): void {
-  if (flagged && truth) c.tp++;
-  else if (flagged) c.fp++;
-  else if (truth) c.fn++;
-  else c.tn++;
-}
-
 /** Test parts scored as a stream, and (sanity) the fit parts replayed through the trained model. */
 function score(tables: LabelledTable[], setup: Setup): { test: Confusion; fit: Confusion; excluded: Map<string, number> } {
-  const test: Confusion = { tp: 0, fp: 0, fn: 0, tn: 0 };
-  const fit: Confusion = { tp: 0, fp: 0, fn: 0, tn: 0 };
+  const test = emptyConfusion();
+  const fit = emptyConfusion();
   const excluded = new Map<string, number>();
   for (const table of tables) {
     const detector = detectorFor(table, setup);
@@ -140,19 +113,13 @@ function score(tables: LabelledTable[], setup: Setup): { test: Confusion; fit: C
 }
 
 function flagEverything(tables: LabelledTable[]): Confusion {
-  const c: Confusion = { tp: 0, fp: 0, fn: 0, tn: 0 };
+  const c = emptyConfusion();
   for (const table of tables) for (let i = FIT_ROWS; i < table.rows.length; i++) count(c, true, table.anomaly[i] === 1);
   return c;
 }
 
-function percent(x: number | undefined): string {
-  return x === undefined ? ' '.repeat(9) : `${x.toFixed(2).padStart(7)} %`;
-}
-
-/** `free` is the false-alarm share on the anomaly-free recording. */
-function line(name: string, m: { f1: number; far: number; mar: number }, free?: number, note = ''): string {
-  return `${name.padEnd(32)} ${m.f1.toFixed(2).padStart(5)} ${percent(m.far)} ${percent(m.mar)} ${percent(free)}  ${note}`;
-}
+const NAME_WIDTH = 32;
+const line = (name: string, m: SkabMetrics, free?: number, note?: string): string => skabLine(NAME_WIDTH, name, m, free, note);
 
 function main(): void {
   const dataDir = path.resolve(process.argv[2] ?? path.resolve(__dirname, '../../..', '../shared/datasets/skab'));
@@ -169,13 +136,13 @@ function main(): void {
   console.log('scored as a stream of single-sensor readings; a row is flagged while the alert episode fires; counts pooled.');
   const normalRows = normal.reduce((n, t) => n + t.rows.length - FIT_ROWS, 0);
   console.log(`"free FAR": the same on the unlabelled anomaly-free recording (${normalRows} test rows), where every alarm is false\n`);
-  console.log(`${'configuration'.padEnd(32)} ${'F1'.padStart(5)} ${'FAR'.padStart(9)} ${'MAR'.padStart(9)} ${'free FAR'.padStart(9)}`);
+  console.log(header(NAME_WIDTH));
   const results = SETUPS.map((setup) => ({ setup, ...score(tables, setup), free: normal.length ? score(normal, setup).test : undefined }));
   for (const { setup, test, free } of results) {
     const freeFar = free ? metrics(free).far : undefined;
     console.log(line(setup.name, metrics(test), freeFar, `${setup.note}; TP ${test.tp} FP ${test.fp} FN ${test.fn} TN ${test.tn}`));
   }
-  for (const entry of LEADERBOARD) console.log(line(entry.name, entry, undefined, 'all 34 labelled files'));
+  for (const entry of SKAB_LEADERBOARD) console.log(line(entry.name, entry, undefined, 'all 34 labelled files'));
   console.log(line('flag every test row', metrics(flagEverything(tables))));
   console.log('\nsanity: the fit parts (known normal) replayed through each trained model, flagged share');
   for (const { setup, fit, excluded } of results) {

@@ -1,0 +1,56 @@
+/**
+ * SKAB's published scoring, shared by the detection benchmarks: pooled confusion counts, F1 with
+ * the false-alarm and missed-alarm rates, the leaderboard to print beside them, and the table line.
+ */
+
+/** The published figures (all 34 labelled files). */
+export const SKAB_LEADERBOARD = [
+  { name: 'SKAB leaderboard: Conv-AE', f1: 0.78, far: 13.55, mar: 28.02 },
+  { name: 'SKAB leaderboard: MSET', f1: 0.78, far: 39.73, mar: 14.13 },
+  { name: 'SKAB leaderboard: T²+Q (PCA)', f1: 0.76, far: 26.62, mar: 24.92 },
+];
+
+export interface Confusion {
+  tp: number;
+  fp: number;
+  fn: number;
+  tn: number;
+}
+
+export interface SkabMetrics {
+  f1: number;
+  far: number;
+  mar: number;
+}
+
+export function emptyConfusion(): Confusion {
+  return { tp: 0, fp: 0, fn: 0, tn: 0 };
+}
+
+export function count(c: Confusion, flagged: boolean, truth: boolean): void {
+  if (flagged && truth) c.tp++;
+  else if (flagged) c.fp++;
+  else if (truth) c.fn++;
+  else c.tn++;
+}
+
+export function metrics(c: Confusion): SkabMetrics {
+  return {
+    f1: c.tp / (c.tp + (c.fp + c.fn) / 2),
+    far: (100 * c.fp) / (c.fp + c.tn),
+    mar: (100 * c.fn) / (c.fn + c.tp),
+  };
+}
+
+function percent(x: number | undefined): string {
+  return x === undefined ? ' '.repeat(9) : `${x.toFixed(2).padStart(7)} %`;
+}
+
+export function header(nameWidth: number): string {
+  return `${'configuration'.padEnd(nameWidth)} ${'F1'.padStart(5)} ${'FAR'.padStart(9)} ${'MAR'.padStart(9)} ${'free FAR'.padStart(9)}`;
+}
+
+/** `free` is the false-alarm share on the anomaly-free recording. */
+export function line(nameWidth: number, name: string, m: SkabMetrics, free?: number, note = ''): string {
+  return `${name.padEnd(nameWidth)} ${m.f1.toFixed(2).padStart(5)} ${percent(m.far)} ${percent(m.mar)} ${percent(free)}  ${note}`;
+}
