@@ -89,7 +89,7 @@ describe('plant-sim Modbus TCP server → modbus-read → modbus-map', () => {
     await runtime?.stop();
   });
 
-  it('delivers the plant\'s values with asset, sensor, unit and the poll time', async () => {
+  it('delivers the plant\'s values with asset, sensor, unit, and the sample time or the poll time', async () => {
     await waitFor(() => pump.length >= 3 && motor.length >= 3, 15_000, 'polled readings of both assets');
     const last = pump[pump.length - 1];
     assert.deepEqual(
@@ -100,13 +100,19 @@ describe('plant-sim Modbus TCP server → modbus-read → modbus-map', () => {
         ['pump-1', 'pressure', 'bar'], ['pump-1', 'flow', 'm³/h'], ['pump-1', 'running_hours', 'h'],
       ],
     );
-    for (const arrival of pump) assert.ok(arrival.readings.every((r) => r.ts <= arrival.wall && r.ts > arrival.wall - 1000), 'stamped when polled');
-    // The block is one of the plant's recent ticks, to the registers' resolution.
+    // The input-register map has no timestamp entry: the motor's readings carry the poll time.
+    for (const arrival of motor) assert.ok(arrival.readings.every((r) => r.ts <= arrival.wall && r.ts > arrival.wall - 1000), 'stamped when polled');
+    // The holding map's sample_time entry stamps the pump's block with the plant tick it holds
+    // (simulated time, whole seconds), and its values are that tick's, to the registers' resolution.
     const decoded = new Map(last.readings.map((r) => [r.sensor, r.value]));
+    const stamped = last.readings[0].ts;
+    assert.ok(last.readings.every((r) => r.ts === stamped), 'one sample time for the block');
     const scales = registerMaps(sensorsOf('pump')).holding;
-    const matches = plant.slice(-10).some((batch) => batch.filter((r) => r.asset === 'pump-1')
-      .every((r) => Math.abs((decoded.get(r.sensor) ?? NaN) - r.value) <= (scales[r.sensor].scale ?? 1) / 2 + 1e-9));
-    assert.ok(matches, `decoded ${JSON.stringify([...decoded])} is none of the last plant ticks`);
+    const tick = plant.find((batch) => batch.some((r) => r.asset === 'pump-1' && Math.floor(r.ts / 1000) * 1000 === stamped));
+    assert.ok(tick, `no plant tick at the sample time ${new Date(stamped).toISOString()}`);
+    const matches = tick.filter((r) => r.asset === 'pump-1')
+      .every((r) => Math.abs((decoded.get(r.sensor) ?? NaN) - r.value) <= (scales[r.sensor].scale ?? 1) / 2 + 1e-9);
+    assert.ok(matches, `decoded ${JSON.stringify([...decoded])} is not the plant tick at its sample time`);
     const running = decoded.get('running_hours') ?? 0;
     assert.ok(running > 0, 'running hours count up at the simulated rate');
     const motorSensors = motor[motor.length - 1].readings.map((r) => `${r.asset}/${r.sensor}`);

@@ -14,7 +14,11 @@ export type ByteOrder = 'big' | 'little';
 
 export const REGISTER_TYPES: readonly RegisterType[] = ['int16', 'uint16', 'int32', 'uint32', 'float32'];
 const ORDERS: readonly string[] = ['big', 'little'];
-const ENTRY_FIELDS: readonly string[] = ['register', 'type', 'scale', 'offset', 'unit', 'asset', 'wordOrder', 'byteOrder'];
+const ENTRY_FIELDS: readonly string[] = ['register', 'type', 'scale', 'offset', 'unit', 'asset', 'wordOrder', 'byteOrder', 'timestamp'];
+/** Units of a timestamp entry: the decoded value (after scale and offset) counts these since the Unix epoch. */
+export type TimestampUnit = 's' | 'ms';
+const TIMESTAMP_UNITS: readonly string[] = ['s', 'ms'];
+const MS_PER: Readonly<Record<TimestampUnit, number>> = { s: 1000, ms: 1 };
 const MAX_REGISTER = 65535;
 
 /** One entry of the map as written in the editor; the map's key is the sensor name. */
@@ -29,6 +33,8 @@ export interface RegisterMapEntry {
   asset?: string;
   wordOrder?: WordOrder;
   byteOrder?: ByteOrder;
+  /** Marks the entry as the block's sample time (epoch seconds or milliseconds) rather than a sensor. */
+  timestamp?: TimestampUnit;
 }
 
 export type RegisterMap = Record<string, RegisterMapEntry>;
@@ -46,6 +52,7 @@ export interface RegisterField {
   asset?: string;
   wordOrder: WordOrder;
   byteOrder: ByteOrder;
+  timestamp?: TimestampUnit;
 }
 
 export interface DecodeContext {
@@ -72,7 +79,11 @@ export function parseRegisterMap(input: unknown): RegisterField[] {
   }
   if (!isRecord(map)) throw new PdmError('INVALID_CONFIG', 'register map must be an object of sensor name → entry');
   const fields = Object.keys(map).map((sensor) => parseEntry(sensor, map[sensor]));
-  if (fields.length === 0) throw new PdmError('INVALID_CONFIG', 'register map has no entries');
+  const clocks = fields.filter((f) => f.timestamp !== undefined);
+  if (clocks.length > 1) {
+    throw new PdmError('INVALID_CONFIG', `register map has ${clocks.length} timestamp entries (${clocks.map((f) => f.sensor).join(', ')}); a block has one sample time`);
+  }
+  if (fields.length === clocks.length) throw new PdmError('INVALID_CONFIG', 'register map has no sensor entries');
   return fields;
 }
 
@@ -114,44 +125,68 @@ function parseEntry(sensor: string, entry: unknown): RegisterField {
     if (typeof entry.asset !== 'string' || entry.asset === '') throw bad('asset must be a non-empty string');
     field.asset = entry.asset;
   }
+  if (entry.timestamp !== undefined) {
+    if (!TIMESTAMP_UNITS.includes(entry.timestamp as string)) throw bad('timestamp must be "s" or "ms" (the unit of the epoch time the registers hold)');
+    field.timestamp = entry.timestamp as TimestampUnit;
+  }
   return field;
 }
 
 const scratch = new DataView(new ArrayBuffer(4));
 
-/** Decodes every map entry from one register block; quality is 'good' for each reading. */
+/**
+ * Decodes every map entry from one register block; quality is 'good' for each reading. A timestamp
+ * entry, when the map has one, stamps the readings instead of `context.ts`; when it cannot be
+ * decoded the whole block is rejected, since its readings would carry a wrong event time.
+ */
 export function decodeRegisters(registers: readonly unknown[], fields: readonly RegisterField[], context: DecodeContext): DecodeResult {
   const readings: Reading[] = [];
   const rejections: Rejection[] = [];
+  let ts = context.ts;
+  const clock = fields.find((f) => f.timestamp !== undefined);
+  if (clock?.timestamp !== undefined) {
+    const decoded = decodeField(registers, clock);
+    if (typeof decoded !== 'number') return { readings, rejections: [decoded] };
+    ts = decoded * MS_PER[clock.timestamp];
+    if (!Number.isSafeInteger(Math.round(ts)) || ts < 0) {
+      return { readings, rejections: [rejection('BAD_TIMESTAMP', `${clock.sensor}: ${decoded} is not an epoch time in ${clock.timestamp}`)] };
+    }
+  }
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i];
+    if (field.timestamp !== undefined) continue;
     const asset = field.asset ?? context.asset;
     if (asset === undefined || asset === '') {
       rejections.push(rejection('MISSING_FIELD', `${field.sensor}: no asset (set it in the node, the map entry or msg.topic)`));
       continue;
     }
-    const end = field.register + field.words;
-    if (end > registers.length) {
-      rejections.push(rejection('OUT_OF_RANGE', `${field.sensor}: needs registers ${field.register}..${end - 1}, the block has ${registers.length} (0..${registers.length - 1})`));
+    const value = decodeField(registers, field);
+    if (typeof value !== 'number') {
+      rejections.push(value);
       continue;
     }
-    const first = wordAt(registers, field.register, field.byteOrder);
-    const second = field.words === 2 ? wordAt(registers, field.register + 1, field.byteOrder) : 0;
-    if (first < 0 || second < 0) {
-      const at = first < 0 ? field.register : field.register + 1;
-      rejections.push(rejection('OUT_OF_RANGE', `${field.sensor}: register ${at} is ${String(registers[at])}, not an integer 0..65535`));
-      continue;
-    }
-    const value = rawValue(field, first, second) * field.scale + field.offset;
-    if (!Number.isFinite(value)) {
-      rejections.push(rejection('NON_FINITE', `${field.sensor}: decodes to ${value}`));
-      continue;
-    }
-    const reading: Reading = { asset, sensor: field.sensor, value, ts: context.ts, quality: 'good' };
+    const reading: Reading = { asset, sensor: field.sensor, value, ts, quality: 'good' };
     if (field.unit !== undefined) reading.unit = field.unit;
     readings.push(reading);
   }
   return { readings, rejections };
+}
+
+/** One entry's scaled value, or why the block cannot give it. */
+function decodeField(registers: readonly unknown[], field: RegisterField): number | Rejection {
+  const end = field.register + field.words;
+  if (end > registers.length) {
+    return rejection('OUT_OF_RANGE', `${field.sensor}: needs registers ${field.register}..${end - 1}, the block has ${registers.length} (0..${registers.length - 1})`);
+  }
+  const first = wordAt(registers, field.register, field.byteOrder);
+  const second = field.words === 2 ? wordAt(registers, field.register + 1, field.byteOrder) : 0;
+  if (first < 0 || second < 0) {
+    const at = first < 0 ? field.register : field.register + 1;
+    return rejection('OUT_OF_RANGE', `${field.sensor}: register ${at} is ${String(registers[at])}, not an integer 0..65535`);
+  }
+  const value = rawValue(field, first, second) * field.scale + field.offset;
+  if (!Number.isFinite(value)) return rejection('NON_FINITE', `${field.sensor}: decodes to ${value}`);
+  return value;
 }
 
 /** The register at `index` as a 16-bit word in Modbus (big-endian) byte order, or -1 when it is not one. */

@@ -107,6 +107,7 @@ export function registerMaps(sensors: readonly string[]): { holding: RegisterMap
     input[slot.sensor] = { register: 2 * i, type: 'float32', unit };
   });
   holding.running_hours = { register: RUNNING_HOURS, type: 'uint32', scale: RUNNING_HOURS_SCALE, unit: 'h' };
+  holding.sample_time = { register: SAMPLE_TIME, type: 'uint32', timestamp: 's' };
   input.running_hours = { register: 2 * SLOTS.length, type: 'float32', unit: 'h' };
   return { holding, input };
 }

@@ -130,6 +130,31 @@ describe('modbus register map: rejections', () => {
     const { rejections } = decodeRegisters([1], parseRegisterMap({ s: { register: 0 } }), { ts: TS });
     assert.equal(rejections[0].code, 'MISSING_FIELD');
   });
+
+  it('stamps the block with a timestamp entry in epoch seconds or milliseconds instead of the arrival time', () => {
+    const seconds = 1_700_000_123;
+    const inSeconds = decodeRegisters([42, ...encodeValue(seconds, 'uint32')], parseRegisterMap({
+      level: { register: 0 }, sampled: { register: 1, type: 'uint32', timestamp: 's' },
+    }), { asset: 'a', ts: TS });
+    assert.deepEqual(inSeconds.rejections, []);
+    assert.deepEqual(inSeconds.readings.map((r) => [r.sensor, r.value, r.ts]), [['level', 42, seconds * 1000]]);
+    // Scale and offset apply first, as for any entry; the unit then says what the result counts.
+    const tenths = decodeRegisters([7, ...encodeValue(17_000_000, 'uint32')], parseRegisterMap({
+      level: { register: 0 }, sampled: { register: 1, type: 'uint32', scale: 100_000, timestamp: 'ms' },
+    }), { asset: 'a', ts: TS });
+    assert.equal(tenths.readings[0].ts, 1_700_000_000_000);
+  });
+
+  it('rejects the whole block when its timestamp cannot be decoded, since every reading would carry a wrong time', () => {
+    const map = parseRegisterMap({ level: { register: 0 }, other: { register: 1 }, sampled: { register: 2, type: 'int32', timestamp: 's' } });
+    const short = decodeRegisters([1, 2, 3], map, { asset: 'a', ts: TS });
+    assert.deepEqual(short.readings, []);
+    assert.deepEqual(short.rejections.map((r) => r.code), ['OUT_OF_RANGE']);
+    assert.match(short.rejections[0].reason, /^sampled: needs registers 2\.\.3/);
+    const negative = decodeRegisters([1, 2, ...encodeValue(-5, 'int32')], map, { asset: 'a', ts: TS });
+    assert.deepEqual(negative.readings, []);
+    assert.deepEqual(negative.rejections.map((r) => [r.code, r.reason]), [['BAD_TIMESTAMP', 'sampled: -5 is not an epoch time in s']]);
+  });
 });
 
 describe('modbus register map: validation', () => {
@@ -163,12 +188,19 @@ describe('modbus register map: validation', () => {
     assert.match(configError({ temp: { register: 0, asset: '' } }).message, /"temp": asset/);
     assert.match(configError({ temp: { register: 0, scal: 2 } }).message, /"temp": unknown field "scal"/);
     assert.match(configError({ temp: 3 }).message, /"temp": must be an object/);
+    assert.match(configError({ temp: { register: 0, timestamp: 'h' } }).message, /"temp": timestamp must be "s" or "ms"/);
+  });
+
+  it('accepts one timestamp entry and needs at least one sensor beside it', () => {
+    assert.match(configError({ t1: { register: 0, type: 'uint32', timestamp: 's' }, t2: { register: 2, type: 'uint32', timestamp: 's' }, v: { register: 4 } }).message,
+      /2 timestamp entries \(t1, t2\)/);
+    assert.match(configError({ t: { register: 0, type: 'uint32', timestamp: 's' } }).message, /no sensor entries/);
   });
 
   it('rejects maps that are not objects of entries', () => {
     assert.match(configError('{"a": ').message, /not valid JSON/);
     assert.match(configError('[]').message, /must be an object/);
-    assert.match(configError({}).message, /no entries/);
+    assert.match(configError({}).message, /no sensor entries/);
     assert.match(configError('').message, /not valid JSON/);
   });
 });
