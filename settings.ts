@@ -13,9 +13,12 @@
  *   MQTT_EMBEDDED_PORT         broker on 127.0.0.1 at this port (1884)
  *   PG_URL                     PostgreSQL / TimescaleDB (postgres://user:password@host:port/db);
  *                              unset: an embedded database in the user directory
+ *   OPCUA_ENDPOINT             the plant's OPC UA server; unset: the simulated plant's
+ *   PLANT_OPCUA_PORT           ports of the simulated plant's OPC UA server (4840) and
+ *   PLANT_MODBUS_PORT          Modbus TCP server (5020), on 127.0.0.1
  *
- * The flows read MQTT_HOST, MQTT_PORT, PG_MODE, PG_HOST, PG_PORT, PG_DATABASE and PG_SCHEMA,
- * derived here from those URLs unless set explicitly.
+ * The flows read MQTT_HOST, MQTT_PORT, MQTT_BROKER_URL, PG_MODE, PG_HOST, PG_PORT, PG_DATABASE and
+ * PG_SCHEMA, derived here from those URLs unless set explicitly.
  *
  * The editor and both dashboards (/dashboard, and /ui for node-red-dashboard) always need a
  * login. Without NODE_RED_ADMIN_PASSWORD_HASH the first start makes a random password, keeps its

@@ -148,7 +148,8 @@ export function decodeRegisters(registers: readonly unknown[], fields: readonly 
     const decoded = decodeField(registers, clock);
     if (typeof decoded !== 'number') return { readings, rejections: [decoded] };
     ts = decoded * MS_PER[clock.timestamp];
-    if (!Number.isSafeInteger(Math.round(ts)) || ts < 0) {
+    // Devices commonly hold 0 until their first sample.
+    if (!Number.isSafeInteger(Math.round(ts)) || ts <= 0) {
       return { readings, rejections: [rejection('BAD_TIMESTAMP', `${clock.sensor}: ${decoded} is not an epoch time in ${clock.timestamp}`)] };
     }
   }

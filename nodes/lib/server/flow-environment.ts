@@ -10,10 +10,21 @@ export interface FlowEnvironmentDefaults {
   mqttEmbeddedPort: number;
 }
 
+/** Where the simulated plant serves OPC UA and Modbus TCP unless PLANT_OPCUA_PORT / PLANT_MODBUS_PORT say otherwise. */
+const PLANT_OPCUA_PORT = '4840';
+const PLANT_MODBUS_PORT = '5020';
+
 /** The variables to set: only those not already set, so an explicit MQTT_HOST or PG_SCHEMA wins. */
 export function flowEnvironment(env: NodeJS.ProcessEnv, defaults: FlowEnvironmentDefaults): Record<string, string> {
   const derived: Record<string, string> = { ...mqttEnvironment(env.MQTT_URL, defaults.mqttEmbeddedPort), ...pgEnvironment(env.PG_URL) };
   derived.PG_SCHEMA = 'pdm';
+  const mqttHost = env.MQTT_HOST || derived.MQTT_HOST;
+  const mqttPort = env.MQTT_PORT || derived.MQTT_PORT;
+  // The simulated plant publishes to the broker the flows subscribe to, credentials included.
+  derived.MQTT_BROKER_URL = env.MQTT_URL || `mqtt://${mqttHost}:${mqttPort}`;
+  derived.PLANT_OPCUA_PORT = PLANT_OPCUA_PORT;
+  derived.PLANT_MODBUS_PORT = PLANT_MODBUS_PORT;
+  derived.OPCUA_ENDPOINT = `opc.tcp://127.0.0.1:${env.PLANT_OPCUA_PORT || PLANT_OPCUA_PORT}`;
   const missing: Record<string, string> = {};
   for (const [name, value] of Object.entries(derived)) {
     if (env[name] === undefined || env[name] === '') missing[name] = value;

@@ -154,6 +154,8 @@ describe('modbus register map: rejections', () => {
     const negative = decodeRegisters([1, 2, ...encodeValue(-5, 'int32')], map, { asset: 'a', ts: TS });
     assert.deepEqual(negative.readings, []);
     assert.deepEqual(negative.rejections.map((r) => [r.code, r.reason]), [['BAD_TIMESTAMP', 'sampled: -5 is not an epoch time in s']]);
+    const unset = decodeRegisters([1, 2, 0, 0], map, { asset: 'a', ts: TS });
+    assert.deepEqual(unset.rejections.map((r) => [r.code, r.reason]), [['BAD_TIMESTAMP', 'sampled: 0 is not an epoch time in s']]);
   });
 });
 

@@ -8,15 +8,27 @@ const defaults = { mqttEmbeddedPort: 1884 };
 describe('flowEnvironment', () => {
   it('points the flows at the embedded broker and database when no URL is set', () => {
     assert.deepEqual(flowEnvironment({}, defaults), {
-      MQTT_HOST: '127.0.0.1', MQTT_PORT: '1884',
+      MQTT_HOST: '127.0.0.1', MQTT_PORT: '1884', MQTT_BROKER_URL: 'mqtt://127.0.0.1:1884',
       PG_MODE: 'embedded', PG_HOST: '', PG_PORT: '5432', PG_DATABASE: 'postgres', PG_SCHEMA: 'pdm',
+      PLANT_OPCUA_PORT: '4840', PLANT_MODBUS_PORT: '5020', OPCUA_ENDPOINT: 'opc.tcp://127.0.0.1:4840',
     });
+  });
+
+  it('points OPC UA at the simulated plant\'s server, on its port, unless OPCUA_ENDPOINT names another', () => {
+    assert.equal(flowEnvironment({ PLANT_OPCUA_PORT: '4999' }, defaults).OPCUA_ENDPOINT, 'opc.tcp://127.0.0.1:4999');
+    assert.equal(flowEnvironment({ OPCUA_ENDPOINT: 'opc.tcp://plc-7:4840' }, defaults).OPCUA_ENDPOINT, undefined);
+  });
+
+  it('gives the simulated plant the broker the flows subscribe to', () => {
+    assert.equal(flowEnvironment({ MQTT_HOST: 'edge', MQTT_PORT: '1999' }, defaults).MQTT_BROKER_URL, 'mqtt://edge:1999');
+    assert.equal(flowEnvironment({ MQTT_URL: 'mqtt://u:p@broker.plant:1883' }, defaults).MQTT_BROKER_URL, 'mqtt://u:p@broker.plant:1883');
   });
 
   it('splits MQTT_URL and PG_URL into the fields the flows name, credentials into PGUSER and PGPASSWORD', () => {
     const env = flowEnvironment({ MQTT_URL: 'mqtt://broker.plant:1883', PG_URL: 'postgres://pdm%40site:s%3Acret@db.plant:6543/history' }, defaults);
     assert.deepEqual(env, {
-      MQTT_HOST: 'broker.plant', MQTT_PORT: '1883',
+      MQTT_HOST: 'broker.plant', MQTT_PORT: '1883', MQTT_BROKER_URL: 'mqtt://broker.plant:1883',
+      PLANT_OPCUA_PORT: '4840', PLANT_MODBUS_PORT: '5020', OPCUA_ENDPOINT: 'opc.tcp://127.0.0.1:4840',
       PG_MODE: 'server', PG_HOST: 'db.plant', PG_PORT: '6543', PG_DATABASE: 'history', PG_SCHEMA: 'pdm',
       PGUSER: 'pdm@site', PGPASSWORD: 's:cret',
     });
