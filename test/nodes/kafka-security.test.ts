@@ -85,9 +85,10 @@ describe('kafka-broker security', () => {
         }
         // Each failed attempt doubles the pause (0.5, 1, 2, 4 s …): the nodes keep trying, visibly and ever more slowly.
         await waitFor(() => outStatus.some((s) => / · retry in 4 s$/.test(String(s.text))), 30_000, 'the fourth failed attempt');
-        // kafka-out has failed four times by now, kafka-in as often give or take one: no hidden retries besides.
+        // kafka-out has failed four times by now, kafka-in about as often (they start together):
+        // one attempt per status shown, no hidden retries besides (kafkajs's own would triple them).
         const failed = broker.authentications.failed;
-        assert.ok(failed >= 7 && failed <= 9, `${failed} failed attempts for four by each node`);
+        assert.ok(failed >= 6 && failed <= 10, `${failed} failed attempts for four by each node`);
         assert.equal(broker.authentications.succeeded, 0);
         assert.ok(!outStatus.concat(inStatus).some((s) => s.fill === 'green'), 'never shown as connected');
         assert.deepEqual(errorLogs(), []);
