@@ -65,10 +65,11 @@ export function brokerSettingsFromConfig(config: BrokerConfig, credentials: Brok
   if (config.tls === true || config.tls === 'true') {
     settings.tls = {
       rejectUnauthorized: config.tlsVerify !== false && config.tlsVerify !== 'false',
-      ...(credentials.ca ? { ca: credentials.ca } : {}),
-      ...(credentials.cert ? { cert: credentials.cert } : {}),
-      ...(credentials.key ? { key: credentials.key } : {}),
+      ...(credentials.ca?.trim() ? { ca: pemText(credentials.ca, 'CA certificate') } : {}),
+      ...(credentials.cert?.trim() ? { cert: pemText(credentials.cert, 'client certificate') } : {}),
+      ...(credentials.key?.trim() ? { key: pemText(credentials.key, 'client key') } : {}),
     };
+    if ((settings.tls.cert === undefined) !== (settings.tls.key === undefined)) throw new PdmError('INVALID_CONFIG', 'a client certificate needs its key, and a key its certificate');
   }
   const mechanism = config.sasl === undefined || config.sasl === '' || config.sasl === 'none' ? undefined : config.sasl;
   if (mechanism !== undefined) {
@@ -77,6 +78,24 @@ export function brokerSettingsFromConfig(config: BrokerConfig, credentials: Brok
     settings.sasl = { mechanism: mechanism as SaslMechanism, username: credentials.username, password: credentials.password ?? '' };
   }
   return settings;
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
+
+/**
+ * PEM text as TLS wants it, one or more blocks with their line breaks. A password field (the
+ * client key) drops the line breaks of what is pasted into it, so the base64 of each block is
+ * wrapped again; a block with headers (an encrypted legacy key) is kept as it is.
+ */
+export function pemText(value: string, what: string): string {
+  const blocks = [...value.matchAll(PEM_BLOCK)].map(([block, label, body]) => {
+    if (body.includes(':')) return block.trim();
+    const base64 = body.replace(/\s+/g, '');
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) throw new PdmError('INVALID_CONFIG', `the ${what} is not valid PEM: the ${label} block holds more than base64`);
+    return `-----BEGIN ${label}-----\n${(base64.match(/.{1,64}/g) ?? []).join('\n')}\n-----END ${label}-----`;
+  });
+  if (blocks.length === 0) throw new PdmError('INVALID_CONFIG', `the ${what} must be PEM text starting with -----BEGIN`);
+  return `${blocks.join('\n')}\n`;
 }
 
 /** A positive integer setting with a default, or an INVALID_CONFIG error naming it. */

@@ -21,7 +21,27 @@ interface ErrorLike {
   originalError?: unknown;
 }
 
-const TLS_CODES = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'EPROTO']);
+/** Certificate checks that failed on this side, in words; other TLS codes keep the message as it is. */
+const UNTRUSTED = "the broker's certificate is not signed by a trusted CA";
+const TLS_DETAILS: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: UNTRUSTED,
+  SELF_SIGNED_CERT_IN_CHAIN: UNTRUSTED,
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: UNTRUSTED,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: UNTRUSTED,
+  CERT_HAS_EXPIRED: "the broker's certificate has expired",
+  ERR_TLS_CERT_ALTNAME_INVALID: "the broker's certificate is not issued for this host name",
+};
+
+/**
+ * What went wrong in a TLS handshake: a failed certificate check here, or an alert from the
+ * broker (ERR_SSL_…_ALERT_CERTIFICATE_REQUIRED → "certificate required"); undefined if not TLS.
+ */
+function tlsDetail(code: string, message: string): string | undefined {
+  if (code in TLS_DETAILS) return `${TLS_DETAILS[code]} (${code})`;
+  const alert = /^ERR_SSL_(?:[A-Z0-9]+_)?ALERT_([A-Z_]+)$/.exec(code);
+  if (alert) return `the broker ended the handshake: ${alert[1].toLowerCase().replace(/_/g, ' ')}`;
+  return code === 'EPROTO' || code.startsWith('ERR_SSL_') ? message : undefined;
+}
 
 export function classifyKafkaError(err: unknown): ClassifiedError {
   const chain: ErrorLike[] = [];
@@ -31,7 +51,7 @@ export function classifyKafkaError(err: unknown): ClassifiedError {
     chain.push(e);
     current = e.cause ?? e.originalError;
   }
-  const detail = chain.length > 0 ? String(chain[chain.length - 1].message ?? err) : String(err);
+  const detail = (chain.length > 0 ? String(chain[chain.length - 1].message ?? err) : String(err)).trim();
   for (const e of chain) {
     const code = typeof e.code === 'string' ? e.code : '';
     if (e.name === 'KafkaJSSASLAuthenticationError' || e.type === 'SASL_AUTHENTICATION_FAILED' || e.type === 'UNSUPPORTED_SASL_MECHANISM' || e.type === 'ILLEGAL_SASL_STATE') {
@@ -39,7 +59,8 @@ export function classifyKafkaError(err: unknown): ClassifiedError {
     }
     if (code === 'ECONNREFUSED') return { problem: 'refused', detail };
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { problem: 'dns', detail };
-    if (TLS_CODES.has(code)) return { problem: 'tls', detail };
+    const tls = tlsDetail(code, detail);
+    if (tls !== undefined) return { problem: 'tls', detail: tls };
     if (code === 'ETIMEDOUT' || e.name === 'KafkaJSRequestTimeoutError' || e.name === 'KafkaJSConnectionTimeout') return { problem: 'timeout', detail };
     if (e.name === 'KafkaJSServerDoesNotSupportApiKey' || e.type === 'UNSUPPORTED_VERSION') return { problem: 'unsupported', detail };
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { brokerSettingsFromConfig, parseBrokerList, parseTopics, unsetVariable } from '../../../nodes/lib/kafka/config';
+import { brokerSettingsFromConfig, parseBrokerList, parseTopics, pemText, unsetVariable } from '../../../nodes/lib/kafka/config';
 import { classifyKafkaError } from '../../../nodes/lib/kafka/errors';
 import { decodeRecord, groupByKey, PartitionKeys, toRecords, topicOf } from '../../../nodes/lib/kafka/records';
 
@@ -16,14 +16,28 @@ describe('kafka settings', () => {
   });
 
   it('takes SASL and TLS from the credentials', () => {
-    const s = brokerSettingsFromConfig({ brokers: 'k:9092', sasl: 'scram-sha-512', tls: true, tlsVerify: false }, { username: 'u', password: 'p', ca: 'PEM' });
+    const ca = '-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n';
+    const s = brokerSettingsFromConfig({ brokers: 'k:9092', sasl: 'scram-sha-512', tls: true, tlsVerify: false }, { username: 'u', password: 'p', ca });
     assert.deepEqual(s.sasl, { mechanism: 'scram-sha-512', username: 'u', password: 'p' });
-    assert.deepEqual(s.tls, { rejectUnauthorized: false, ca: 'PEM' });
+    assert.deepEqual(s.tls, { rejectUnauthorized: false, ca });
+    assert.deepEqual(brokerSettingsFromConfig({ brokers: 'k:9092', tls: true }).tls, { rejectUnauthorized: true }, 'verified unless unticked');
+    assert.throws(() => brokerSettingsFromConfig({ brokers: 'k:9092', tls: true }, { cert: ca }), /client certificate needs its key/);
+    assert.throws(() => brokerSettingsFromConfig({ brokers: 'k:9092', tls: true }, { ca: 'PEM' }), /CA certificate must be PEM text/);
     assert.equal(s.clientId, 'node-red-pdm');
     assert.throws(() => brokerSettingsFromConfig({ brokers: 'k:9092', sasl: 'gssapi' }), /SASL mechanism must be one of/);
     assert.throws(() => brokerSettingsFromConfig({ brokers: 'k:9092', sasl: 'plain' }), /needs a username/);
     assert.throws(() => brokerSettingsFromConfig({ brokers: 'k:9092', clientId: 'a b' }), /client id/);
     assert.throws(() => brokerSettingsFromConfig({ brokers: 'k:9092', connectionTimeout: 'x' }), /connection timeout/);
+  });
+
+  it('restores the line breaks of PEM text pasted into a one-line field', () => {
+    const body = 'A'.repeat(100);
+    const wrapped = `-----BEGIN PRIVATE KEY-----\n${'A'.repeat(64)}\n${'A'.repeat(36)}\n-----END PRIVATE KEY-----\n`;
+    assert.equal(pemText(`-----BEGIN PRIVATE KEY-----${body}-----END PRIVATE KEY-----`, 'client key'), wrapped);
+    assert.equal(pemText(wrapped, 'client key'), wrapped, 'well-formed text stays as it is');
+    const chain = pemText('-----BEGIN CERTIFICATE-----QUJD-----END CERTIFICATE----- -----BEGIN CERTIFICATE-----REVG-----END CERTIFICATE-----', 'CA certificate');
+    assert.equal(chain, '-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nREVG\n-----END CERTIFICATE-----\n');
+    assert.throws(() => pemText('-----BEGIN CERTIFICATE-----QU#D-----END CERTIFICATE-----', 'CA certificate'), /CA certificate is not valid PEM/);
   });
 
   it('validates topic names', () => {
@@ -40,7 +54,9 @@ describe('kafka errors', () => {
     assert.equal(classifyKafkaError({ name: 'KafkaJSConnectionError', code: 'ENOTFOUND', message: 'y' }).problem, 'dns');
     assert.equal(classifyKafkaError({ name: 'KafkaJSSASLAuthenticationError', message: 'SASL PLAIN authentication failed' }).problem, 'auth');
     assert.equal(classifyKafkaError({ name: 'KafkaJSProtocolError', type: 'SASL_AUTHENTICATION_FAILED', message: 'z' }).problem, 'auth');
-    assert.equal(classifyKafkaError({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT', message: 'self signed' }).problem, 'tls');
+    assert.deepEqual(classifyKafkaError({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT', message: 'self signed' }), { problem: 'tls', detail: "the broker's certificate is not signed by a trusted CA (DEPTH_ZERO_SELF_SIGNED_CERT)" });
+    const alert = { name: 'KafkaJSConnectionError', code: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', message: 'Connection error: 80AC…:SSL alert number 116\n' };
+    assert.deepEqual(classifyKafkaError(alert), { problem: 'tls', detail: 'the broker ended the handshake: certificate required' });
     assert.equal(classifyKafkaError(new Error('something else')).problem, 'other');
     const loop: { message: string; cause?: unknown } = { message: 'loop' };
     loop.cause = loop;

@@ -1,23 +1,27 @@
 /**
  * A single-node Kafka broker for tests, speaking the part of the wire protocol that kafkajs uses
  * (ApiVersions, Metadata, CreateTopics, Produce, Fetch, ListOffsets, FindCoordinator, JoinGroup,
- * SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, InitProducerId, SASL PLAIN). It
- * advertises one version of each API and closes the connection on any request it does not
- * implement, as Kafka does. A test fixture only: production uses Apache Kafka.
+ * SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, InitProducerId, SASL PLAIN and
+ * SCRAM), in plain TCP or TLS. It advertises one version of each API and closes the connection on
+ * any request it does not implement, as Kafka does. A test fixture only: production uses Apache Kafka.
  */
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import tls from 'node:tls';
 import { Group, type GroupLimits } from './group';
 import { Log } from './log';
 import { ErrorCode, Reader, TruncatedRequest, Writer } from './protocol';
+import { SaslServer, type SaslExchange, type SaslMechanismName } from './sasl';
 
 export interface TestKafkaOptions {
   port?: number;
   /** Partitions of a topic created on first use or with -1 partitions. */
   partitions?: number;
   autoCreateTopics?: boolean;
-  /** When set, clients must authenticate with SASL PLAIN as this user. */
-  sasl?: { username: string; password: string };
+  /** When set, clients must authenticate as this user with one of the mechanisms (default: all three). */
+  sasl?: { username: string; password: string; mechanisms?: SaslMechanismName[] };
+  /** When set, the broker speaks TLS with this key and certificate (PEM); with `ca`, clients must present a certificate it signed. */
+  tls?: { key: string; cert: string; ca?: string };
   groups?: Partial<GroupLimits>;
 }
 
@@ -27,6 +31,8 @@ export interface TestKafka {
   readonly log: Log;
   /** Requests the broker refused to serve, as "ApiName vN": none is expected from kafkajs. */
   readonly unsupported: string[];
+  /** SASL exchanges that ended, by outcome. */
+  readonly authentications: { succeeded: number; failed: number };
   group(id: string): Group | undefined;
   /** Ends every client connection at once, as a broker restart would. */
   dropConnections(): void;
@@ -60,13 +66,13 @@ interface Header {
 
 class Connection {
   authenticated: boolean;
-  handshaken = false;
+  sasl: SaslExchange | undefined;
   private pending: Buffer = Buffer.alloc(0);
   private queue: Promise<void> = Promise.resolve();
   closed = false;
 
   constructor(readonly socket: net.Socket, private readonly broker: Broker) {
-    this.authenticated = broker.options.sasl === undefined;
+    this.authenticated = broker.sasl === undefined;
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
@@ -123,6 +129,8 @@ type Answer = Writer | null | undefined;
 class Broker implements TestKafka {
   readonly log: Log;
   readonly unsupported: string[] = [];
+  readonly authentications = { succeeded: 0, failed: 0 };
+  readonly sasl: SaslServer | undefined;
   private readonly groups = new Map<string, Group>();
   private readonly connections = new Set<Connection>();
   private readonly sessionTimer: NodeJS.Timeout;
@@ -133,12 +141,13 @@ class Broker implements TestKafka {
 
   constructor(readonly options: TestKafkaOptions, private readonly server: net.Server) {
     this.log = new Log(options.partitions ?? 4);
+    this.sasl = options.sasl ? new SaslServer(options.sasl, options.sasl.mechanisms) : undefined;
     this.limits = { minSessionTimeout: 1000, maxSessionTimeout: 300_000, initialRebalanceDelay: 0, ...options.groups };
     this.sessionTimer = setInterval(() => {
       for (const g of this.groups.values()) g.expireSessions();
     }, SESSION_CHECK_MS);
     this.sessionTimer.unref();
-    server.on('connection', (socket) => {
+    server.on(server instanceof tls.Server ? 'secureConnection' : 'connection', (socket: net.Socket) => {
       const connection = new Connection(socket, this);
       this.connections.add(connection);
       socket.on('close', () => this.connections.delete(connection));
@@ -215,27 +224,30 @@ class Broker implements TestKafka {
 
   private saslHandshake(conn: Connection, r: Reader): Answer {
     const mechanism = r.string();
-    const offered = this.options.sasl ? ['PLAIN'] : [];
     if (conn.authenticated) return undefined;
-    const ok = offered.includes(mechanism);
-    conn.handshaken = ok;
-    return new Writer().int16(ok ? ErrorCode.NONE : ErrorCode.UNSUPPORTED_SASL_MECHANISM).array(offered, (w, m) => w.string(m));
+    conn.sasl = this.sasl?.start(mechanism);
+    return new Writer().int16(conn.sasl ? ErrorCode.NONE : ErrorCode.UNSUPPORTED_SASL_MECHANISM).array(this.sasl?.mechanisms ?? [], (w, m) => w.string(m));
   }
 
   private saslAuthenticate(conn: Connection, r: Reader): Answer {
     const token = r.bytes();
-    const expected = this.options.sasl;
-    if (!conn.handshaken || conn.authenticated || expected === undefined) {
+    if (conn.sasl === undefined || conn.authenticated) {
       return new Writer().int16(ErrorCode.ILLEGAL_SASL_STATE).string('no SASL handshake on this connection').bytes(Buffer.alloc(0));
     }
-    // PLAIN: authzid NUL authcid NUL password
-    const [, username, password] = token.toString('utf8').split('\u0000');
-    if (username !== expected.username || password !== expected.password) {
+    const step = conn.sasl.step(token);
+    if ('failed' in step) {
+      // As Kafka does: say so, then close the connection.
+      this.authentications.failed++;
+      conn.sasl = undefined;
       setImmediate(() => conn.socket.destroy());
-      return new Writer().int16(ErrorCode.SASL_AUTHENTICATION_FAILED).string('Authentication failed: invalid username or password').bytes(Buffer.alloc(0));
+      return new Writer().int16(ErrorCode.SASL_AUTHENTICATION_FAILED).string(step.failed).bytes(Buffer.alloc(0));
     }
-    conn.authenticated = true;
-    return new Writer().int16(ErrorCode.NONE).string(null).bytes(Buffer.alloc(0));
+    if (step.done) {
+      this.authentications.succeeded++;
+      conn.authenticated = true;
+      conn.sasl = undefined;
+    }
+    return new Writer().int16(ErrorCode.NONE).string(null).bytes(step.token);
   }
 
   private metadata(r: Reader): Writer {
@@ -429,7 +441,9 @@ class Broker implements TestKafka {
 
 /** Starts a test broker on 127.0.0.1 (a free port unless one is given). */
 export async function startTestKafka(options: TestKafkaOptions = {}): Promise<TestKafka> {
-  const server = net.createServer();
+  const server = options.tls
+    ? tls.createServer({ key: options.tls.key, cert: options.tls.cert, ca: options.tls.ca, requestCert: options.tls.ca !== undefined, rejectUnauthorized: options.tls.ca !== undefined })
+    : net.createServer();
   const broker = new Broker(options, server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

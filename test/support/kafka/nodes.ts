@@ -1,0 +1,44 @@
+/**
+ * What the kafka node tests share: the three nodes as node-red-node-test-helper loads them, unique
+ * topic and group names, and a recorder of a node's statuses.
+ */
+import type helper from 'node-red-node-test-helper';
+import type { Node, NodeAPI, NodeInitializer } from 'node-red';
+import { hooks } from '@node-red/util';
+import { withCatalog } from '../node-helper';
+import kafkaBrokerNode from '../../../nodes/kafka-broker';
+import kafkaOutNode from '../../../nodes/kafka-out';
+import kafkaInNode from '../../../nodes/kafka-in';
+
+export type FlowItem = helper.TestFlowsItem & Record<string, unknown>;
+
+export interface StatusLike {
+  fill?: string;
+  shape?: string;
+  text?: string;
+}
+
+/** The helper's RED has no hooks; kafka-in listens for done() through them as in a runtime. */
+function withHooks(init: NodeInitializer): NodeInitializer {
+  return (RED: NodeAPI) => {
+    if (!RED.hooks) (RED as { hooks: unknown }).hooks = hooks;
+    return init(RED);
+  };
+}
+
+export const kafkaNodes: NodeInitializer[] = [kafkaBrokerNode, kafkaOutNode, kafkaInNode].map((n) => withHooks(withCatalog(n)));
+
+let serial = 0;
+/** A topic or group name no other test (or earlier run against a real cluster) has used. */
+export const unique = (prefix: string): string => `${prefix}.${process.pid}.${Date.now()}.${++serial}`;
+
+/** Records every status the node shows from now on. */
+export function statuses(node: Node): StatusLike[] {
+  const seen: StatusLike[] = [];
+  const original = node.status.bind(node);
+  node.status = ((s: StatusLike) => {
+    seen.push(s);
+    original(s as never);
+  }) as Node['status'];
+  return seen;
+}
