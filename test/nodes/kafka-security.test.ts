@@ -1,8 +1,9 @@
 /**
  * kafka-broker's SASL and TLS settings end to end, against test brokers of their own (a real
  * cluster's users and certificates are not known here): kafka-out and kafka-in work with PLAIN,
- * SCRAM-SHA-256 and SCRAM-SHA-512 and over TLS with the CA verified and a client certificate; a
- * wrong password, an untrusted CA or a missing client certificate shows why in the status.
+ * SCRAM-SHA-256 and SCRAM-SHA-512, over TLS with the CA verified and a client certificate, and with
+ * SCRAM inside TLS; a wrong password, an untrusted CA or a missing client certificate shows why in
+ * the status.
  */
 import assert from 'node:assert/strict';
 import { afterEach, before, after, describe, it } from 'node:test';
@@ -141,6 +142,19 @@ describe('kafka-broker security', () => {
       assert.match(await firstError(anonymous, 'a status for the missing client certificate'), /^TLS handshake failed: the broker ended the handshake: certificate required · retry in \d+ s$/);
       await waitFor(() => unverified.some((s) => s.fill === 'green'), 20_000, 'the unverified connection');
       assert.ok(!unverified.some((s) => s.fill === 'red'));
+    });
+
+    it('authenticates with SCRAM-SHA-512 inside TLS', async () => {
+      const secured = await startTestKafka({ tls: ca.issue('127.0.0.1', 'server'), sasl: { ...USER, mechanisms: ['SCRAM-SHA-512'] } });
+      try {
+        await helper.load(nodes, roundTrip(unique('pdm.tls.scram'), { brokers: secured.address, tls: true, sasl: 'scram-sha-512' }), { b: { ...USER, ca: ca.cert } });
+        await assertRoundTrip();
+        assert.ok(secured.authentications.succeeded >= 2);
+        assert.deepEqual(secured.unsupported, []);
+      } finally {
+        await helper.unload();
+        await secured.close();
+      }
     });
 
     it('refuses a CA that is not PEM text, naming the field', async () => {
