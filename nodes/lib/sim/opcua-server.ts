@@ -14,6 +14,8 @@ import {
   type StatusCode,
   type UAVariable,
 } from 'node-opcua';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Quality, Reading } from '../reading';
 
 export type OpcuaSecurityModeName = 'None' | 'Sign' | 'SignAndEncrypt';
@@ -23,6 +25,11 @@ export interface PlantOpcuaServerOptions {
   host?: string;
   /** PKI folder of the server (own certificate, trusted and rejected client certificates). */
   pkiDir: string;
+  /**
+   * PKI folder of the X.509 users: a session whose user certificate is in its trusted/certs/
+   * is accepted, any other certificate is refused and filed in its rejected/. Default <pkiDir>/users.
+   */
+  userPkiDir?: string;
   allowAnonymous: boolean;
   users: { username: string; password: string }[];
   securityModes: OpcuaSecurityModeName[];
@@ -62,7 +69,10 @@ export function qualityStatusCode(quality: Quality | undefined): StatusCode {
 
 export async function startPlantOpcuaServer(assets: PlantOpcuaAsset[], options: PlantOpcuaServerOptions): Promise<PlantOpcuaServer> {
   if (options.securityModes.length === 0) throw new Error('at least one security mode is needed');
-  if (!options.allowAnonymous && options.users.length === 0) throw new Error('anonymous access is off and no user is configured');
+  const userPkiDir = options.userPkiDir ?? path.join(options.pkiDir, 'users');
+  if (!options.allowAnonymous && options.users.length === 0 && trustedCertificateCount(userPkiDir) === 0) {
+    throw new Error(`anonymous access is off and no user is configured (no user name, no trusted user certificate in ${path.join(userPkiDir, 'trusted', 'certs')})`);
+  }
   const certificateManager = new OPCUACertificateManager({
     rootFolder: options.pkiDir,
     // A simulator accepts any client certificate; real servers keep their trust list.
@@ -70,6 +80,10 @@ export async function startPlantOpcuaServer(assets: PlantOpcuaAsset[], options: 
     disableFileWatchers: true,
   });
   await certificateManager.initialize();
+  // Unlike client certificates, user certificates are trusted one by one; the folder is watched,
+  // so a certificate moved to trusted/certs/ counts without a restart.
+  const userCertificateManager = new OPCUACertificateManager({ rootFolder: userPkiDir, automaticallyAcceptUnknownCertificate: false });
+  await userCertificateManager.initialize();
   const users = new Map(options.users.map((u) => [u.username, u.password]));
   const secured = options.securityModes.some((m) => m !== 'None');
   const server = new OPCUAServer({
@@ -84,6 +98,7 @@ export async function startPlantOpcuaServer(assets: PlantOpcuaAsset[], options: 
     allowAnonymous: options.allowAnonymous,
     userManager: { isValidUser: (username: string, password: string) => users.has(username) && users.get(username) === password },
     serverCertificateManager: certificateManager,
+    userCertificateManager,
     buildInfo: { productName: 'plant-sim', manufacturerName: 'node-red-contrib-predictive-maintenance' },
     isAuditing: false,
     maxConnectionsPerEndpoint: 50,
@@ -105,9 +120,14 @@ export async function startPlantOpcuaServer(assets: PlantOpcuaAsset[], options: 
     },
     async stop(): Promise<void> {
       await server.shutdown(0);
-      await certificateManager.dispose();
+      await Promise.all([certificateManager.dispose(), userCertificateManager.dispose()]);
     },
   };
+}
+
+function trustedCertificateCount(pkiDir: string): number {
+  const folder = path.join(pkiDir, 'trusted', 'certs');
+  return fs.existsSync(folder) ? fs.readdirSync(folder).filter((f) => /\.(pem|der)$/i.test(f)).length : 0;
 }
 
 function buildAddressSpace(server: OPCUAServer, assets: PlantOpcuaAsset[]): Map<string, UAVariable> {
