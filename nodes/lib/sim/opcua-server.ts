@@ -5,12 +5,14 @@
  */
 import {
   DataType,
+  DataValue,
   MessageSecurityMode,
   OPCUACertificateManager,
   OPCUAServer,
   SecurityPolicy,
   StatusCodes,
   Variant,
+  type PreciseClock,
   type StatusCode,
   type UAVariable,
 } from 'node-opcua';
@@ -102,20 +104,31 @@ export async function startPlantOpcuaServer(assets: PlantOpcuaAsset[], options: 
     buildInfo: { productName: 'plant-sim', manufacturerName: 'node-red-contrib-predictive-maintenance' },
     isAuditing: false,
     maxConnectionsPerEndpoint: 50,
-    serverCapabilities: { maxSessions: 50 },
+    // Every value the plant sets is a sample: a client asking for sampling interval 0 gets every
+    // change (node-opcua's default of 100 ms would fold changes into one per item per 100 ms).
+    serverCapabilities: { maxSessions: 50, minSupportedSampleRate: 0 },
   });
   await server.initialize();
-  const variables = buildAddressSpace(server, assets);
+  const slots = buildAddressSpace(server, assets);
   await server.start();
   const endpointUrl = server.getEndpointUrl();
 
   return {
     endpointUrl,
     update(readings: Reading[]): void {
+      // One clock per distinct time: a plant tick stamps all its readings alike.
+      let clockTs = NaN;
+      let clock: PreciseClock = { timestamp: new Date(0), picoseconds: 0 };
       for (const r of readings) {
-        const variable = variables.get(sensorNodeId(r.asset, r.sensor));
-        if (!variable) continue;
-        variable.setValueFromSource(new Variant({ dataType: DataType.Double, value: r.value }), qualityStatusCode(r.quality), new Date(r.ts));
+        const slot = slots.get(r.asset)?.get(r.sensor);
+        if (!slot) continue;
+        if (r.ts !== clockTs) {
+          clockTs = r.ts;
+          clock = { timestamp: new Date(r.ts), picoseconds: 0 };
+        }
+        slot.dataValue.value.value = r.value;
+        slot.dataValue.statusCode = qualityStatusCode(r.quality);
+        slot.variable.touchValue(clock);
       }
     },
     async stop(): Promise<void> {
@@ -130,28 +143,43 @@ function trustedCertificateCount(pkiDir: string): number {
   return fs.existsSync(folder) ? fs.readdirSync(folder).filter((f) => /\.(pem|der)$/i.test(f)).length : 0;
 }
 
-function buildAddressSpace(server: OPCUAServer, assets: PlantOpcuaAsset[]): Map<string, UAVariable> {
+/**
+ * Each variable reads one DataValue that update() changes in place; touchValue() stamps it with
+ * the reading's time and hands a copy to the monitored items. That is a fraction of the cost of
+ * setValueFromSource (a new Variant, copies of the old and new values, a comparison), which
+ * matters with thousands of items updated many times a second.
+ */
+interface SensorSlot {
+  variable: UAVariable;
+  dataValue: DataValue;
+}
+
+function buildAddressSpace(server: OPCUAServer, assets: PlantOpcuaAsset[]): Map<string, Map<string, SensorSlot>> {
   const addressSpace = server.engine.addressSpace;
   if (!addressSpace) throw new Error('the OPC UA address space is not ready');
   const namespace = addressSpace.getOwnNamespace();
   const plant = namespace.addFolder(addressSpace.rootFolder.objects, { browseName: 'Plant', nodeId: `s=Plant` });
-  const variables = new Map<string, UAVariable>();
+  const slots = new Map<string, Map<string, SensorSlot>>();
   for (const a of assets) {
     const folder = namespace.addFolder(plant, { browseName: a.asset, nodeId: `s=${a.asset}` });
+    const sensors = new Map<string, SensorSlot>();
     for (const s of a.sensors) {
-      const nodeId = sensorNodeId(a.asset, s.sensor);
       const variable = namespace.addAnalogDataItem({
         componentOf: folder,
         browseName: s.sensor,
-        nodeId,
+        nodeId: sensorNodeId(a.asset, s.sensor),
         dataType: 'Double',
         engineeringUnitsRange: { low: -1e12, high: 1e12 },
         engineeringUnits: { namespaceUri: UNITS_NAMESPACE, unitId: -1, displayName: { text: s.unit ?? '' }, description: { text: s.unit ?? '' } },
         minimumSamplingInterval: 0,
       });
-      variable.setValueFromSource(new Variant({ dataType: DataType.Double, value: 0 }), StatusCodes.BadWaitingForInitialData);
-      variables.set(nodeId, variable);
+      const dataValue = new DataValue({ value: new Variant({ dataType: DataType.Double, value: 0 }), statusCode: StatusCodes.BadWaitingForInitialData });
+      variable.bindVariable({ timestamped_get: () => dataValue }, true);
+      // The first read makes this DataValue the variable's own, the one touchValue() stamps.
+      variable.readValue();
+      sensors.set(s.sensor, { variable, dataValue });
     }
+    slots.set(a.asset, sensors);
   }
-  return variables;
+  return slots;
 }
