@@ -1,7 +1,9 @@
 /**
  * Values per second through opcua-in: the plant OPC UA server (in a child process, as a plant
  * server would be another machine) updates every variable every `updateMs`; opcua-in in a real
- * Node-RED runtime subscribes to all of them and a test-sink counts the readings it emits.
+ * Node-RED runtime subscribes to all of them and a test-sink counts the readings it emits. Each
+ * run prints the server's updates/s and CPU per update beside opcua-in's values/s and CPU per
+ * value, so a slow server is told apart from a slow node.
  *
  *   node dist/test/bench/opcua-in.js [items=2000] [updateMs=50]
  *
@@ -24,8 +26,15 @@ const GOAL = 20_000;
 
 interface ServerReady {
   endpointUrl: string;
-  offeredPerSecond: number;
 }
+
+/** What the server process has done so far: variable updates and its own CPU time. */
+interface ServerCounters {
+  updates: number;
+  cpuMicros: number;
+}
+
+type ParentMessage = 'counters' | 'stop';
 
 function plant(items: number): { asset: string; sensors: { sensor: string; unit: string }[] }[] {
   const assets = [];
@@ -36,33 +45,56 @@ function plant(items: number): { asset: string; sensors: { sensor: string; unit:
   return assets;
 }
 
-/** The child process: serves the plant and updates every variable every `updateMs`. */
+/**
+ * The child process: serves the plant and updates every variable every `updateMs`, on a
+ * schedule that does not drift (a late tick is run at once, the next keeps its slot).
+ */
 async function serve(items: number, updateMs: number): Promise<void> {
   const assets = plant(items);
   const server = await startPlantOpcuaServer(assets, {
     port: await freePort(), host: '127.0.0.1', pkiDir: path.join(os.tmpdir(), 'pdm-opcua-bench-pki'),
     allowAnonymous: true, users: [], securityModes: ['None'],
   });
-  const keys = assets.flatMap((a) => a.sensors.map((s) => ({ asset: a.asset, sensor: s.sensor })));
+  const batch: Reading[] = assets.flatMap((a) => a.sensors.map((s) => ({ asset: a.asset, sensor: s.sensor, value: 0, ts: 0 })));
   let tick = 0;
-  let updated = 0;
+  let updates = 0;
+  const cpuStart = process.cpuUsage();
   const started = performance.now();
-  const timer = setInterval(() => {
+  let timer: NodeJS.Timeout | undefined;
+  const step = (): void => {
     tick++;
     const ts = Date.now();
-    const batch: Reading[] = keys.map((k, i) => ({ asset: k.asset, sensor: k.sensor, value: Math.sin(tick + i), ts }));
+    for (let i = 0; i < batch.length; i++) {
+      batch[i].value = Math.sin(tick + i);
+      batch[i].ts = ts;
+    }
     server.update(batch);
-    updated += batch.length;
-  }, updateMs);
-  process.send?.({ endpointUrl: server.endpointUrl, offeredPerSecond: (items * 1000) / updateMs } satisfies ServerReady);
-  process.on('message', (msg) => {
+    updates += batch.length;
+    timer = setTimeout(step, Math.max(0, started + tick * updateMs - performance.now()));
+  };
+  timer = setTimeout(step, updateMs);
+  process.send?.({ endpointUrl: server.endpointUrl } satisfies ServerReady);
+  process.on('message', (msg: ParentMessage) => {
+    const used = process.cpuUsage(cpuStart);
+    process.send?.({ updates, cpuMicros: used.user + used.system } satisfies ServerCounters);
     if (msg !== 'stop') return;
-    clearInterval(timer);
-    const seconds = (performance.now() - started) / 1000;
-    process.send?.({ updatedPerSecond: updated / seconds });
+    clearTimeout(timer);
     void server.stop().then(() => process.exit(0));
   });
 }
+
+function ask(child: ChildProcess, msg: ParentMessage): Promise<ServerCounters> {
+  return new Promise((resolve) => {
+    child.once('message', (answer) => resolve(answer as ServerCounters));
+    child.send(msg);
+  });
+}
+
+function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+}
+
+const format = (n: number): string => Math.round(n).toLocaleString('en');
 
 async function measure(items: number, updateMs: number): Promise<void> {
   const child: ChildProcess = fork(__filename, ['server', String(items), String(updateMs)], { stdio: 'inherit', execArgv: ['--max-semi-space-size=32'] });
@@ -84,30 +116,36 @@ async function measure(items: number, updateMs: number): Promise<void> {
   ]));
   await waitFor(() => values > 0, 120_000, 'the first values');
   console.log(`subscribed to ${items} items in ${((performance.now() - setupStart) / 1000).toFixed(1)} s (connect, resolve names and units, monitor)`);
+  console.log(`server offers ${format((items * 1000) / updateMs)} updates/s (${items} variables every ${updateMs} ms), in its own process; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   await new Promise((resolve) => setTimeout(resolve, WARMUP_MS));
   const rates: number[] = [];
   const cpuPerValue: number[] = [];
+  const serverRates: number[] = [];
+  const serverCpuPerUpdate: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     const before = values;
+    const serverBefore = await ask(child, 'counters');
     const started = performance.now();
     const cpu = process.cpuUsage();
     await new Promise((resolve) => setTimeout(resolve, RUN_MS));
     const used = process.cpuUsage(cpu);
-    const rate = ((values - before) * 1000) / (performance.now() - started);
-    rates.push(rate);
-    cpuPerValue.push((used.user + used.system) / Math.max(1, values - before));
-    console.log(`run ${run + 1}: ${Math.round(rate).toLocaleString('en')} values/s, Node-RED process CPU ${cpuPerValue[run].toFixed(1)} µs per value`);
+    const serverAfter = await ask(child, 'counters');
+    const seconds = (performance.now() - started) / 1000;
+    const count = values - before;
+    const updates = serverAfter.updates - serverBefore.updates;
+    rates.push(count / seconds);
+    cpuPerValue.push((used.user + used.system) / Math.max(1, count));
+    serverRates.push(updates / seconds);
+    serverCpuPerUpdate.push((serverAfter.cpuMicros - serverBefore.cpuMicros) / Math.max(1, updates));
+    console.log(`run ${run + 1}: server ${format(serverRates[run])} updates/s at ${serverCpuPerUpdate[run].toFixed(1)} µs CPU each; ` +
+      `opcua-in ${format(rates[run])} values/s at ${cpuPerValue[run].toFixed(1)} µs CPU each (Node-RED process); load average ${os.loadavg()[0].toFixed(1)}`);
   }
-  const median = [...rates].sort((a, b) => a - b)[Math.floor(RUNS / 2)];
-  const updated = await new Promise<number>((resolve) => {
-    child.on('message', (msg) => resolve((msg as { updatedPerSecond: number }).updatedPerSecond));
-    child.send('stop');
-  });
+  await ask(child, 'stop');
   await runtime.stop();
-  console.log(`server offered ${Math.round(ready.offeredPerSecond).toLocaleString('en')} values/s (achieved ${Math.round(updated).toLocaleString('en')}/s)`);
-  console.log(`opcua-in: ${Math.round(median).toLocaleString('en')} values/s through the node, median of ${RUNS} runs of ${RUN_MS / 1000} s, ${items} monitored items (goal ≥ ${GOAL.toLocaleString('en')})`);
-  const medianCpu = [...cpuPerValue].sort((a, b) => a - b)[Math.floor(RUNS / 2)];
-  console.log(`Node-RED side: ${medianCpu.toFixed(1)} µs CPU per value (client, node and sink), i.e. about ${Math.round(1e6 / medianCpu).toLocaleString('en')} values/s per core`);
+  console.log(`server: ${format(median(serverRates))} updates/s, ${median(serverCpuPerUpdate).toFixed(1)} µs CPU per update (set, sample, publish), median of ${RUNS} runs`);
+  console.log(`opcua-in: ${format(median(rates))} values/s through the node, median of ${RUNS} runs of ${RUN_MS / 1000} s, ${items} monitored items (goal ≥ ${GOAL.toLocaleString('en')})`);
+  const medianCpu = median(cpuPerValue);
+  console.log(`Node-RED side: ${medianCpu.toFixed(1)} µs CPU per value (client, node and sink), i.e. about ${format(1e6 / medianCpu)} values/s per core`);
 }
 
 const [mode, ...rest] = process.argv.slice(2);

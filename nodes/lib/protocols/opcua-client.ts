@@ -8,6 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import {
+  crypto_utils,
   MessageSecurityMode,
   OPCUACertificateManager,
   OPCUAClient,
@@ -16,7 +17,7 @@ import {
   type ClientSession,
   type UserIdentityInfo,
 } from 'node-opcua';
-import { describeError } from '../errors';
+import { describeError, PdmError } from '../errors';
 import type { OpcuaEndpointOptions } from './opcua-config';
 import { describeOpcuaError } from './opcua-errors';
 
@@ -236,7 +237,11 @@ export function userIdentity(auth: OpcuaEndpointOptions['auth']): UserIdentityIn
   if (auth.type === 'certificate') {
     const certificate = fs.readFileSync(auth.certificateFile);
     const der = certificate.includes('-----BEGIN CERTIFICATE-----') ? new X509Certificate(certificate).raw : certificate;
-    return { type: UserTokenType.Certificate, certificateData: der, privateKey: fs.readFileSync(auth.privateKeyFile, 'utf8') };
+    const privateKey = crypto_utils.makePrivateKeyFromPem(fs.readFileSync(auth.privateKeyFile, 'utf8'));
+    if (!crypto_utils.certificateMatchesPrivateKey(der, privateKey)) {
+      throw new PdmError('INVALID_CONFIG', `the private key ${auth.privateKeyFile} does not belong to the user certificate ${auth.certificateFile}`);
+    }
+    return { type: UserTokenType.Certificate, certificateData: der, keyOperations: crypto_utils.keyOperationsFromPrivateKey(privateKey) };
   }
   return { type: UserTokenType.Anonymous };
 }

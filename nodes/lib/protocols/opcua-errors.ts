@@ -15,7 +15,10 @@ const SOCKET_CODES: Readonly<Record<string, string>> = {
 };
 
 const STATUS_REASONS: ReadonlyArray<[RegExp, string]> = [
-  [/BadUserAccessDenied|BadIdentityTokenRejected|BadIdentityTokenInvalid/, 'the server rejected the user name or password'],
+  [/BadUserAccessDenied|BadIdentityTokenInvalid/, 'the server rejected the user name or password'],
+  // node-opcua servers answer so for a user certificate that is not in their trusted user certificates.
+  [/BadIdentityTokenRejected/, 'the server does not accept the user certificate: its administrator must trust it for user login'],
+  [/BadUserSignatureInvalid/, 'the server could not verify the user certificate signature (a key that does not belong to the certificate?)'],
   [/BadCertificateUntrusted|BadSecurityChecksFailed|server Certificate verification failed/i,
     'the server certificate is not trusted: move it from rejected/ to trusted/certs/ in the client PKI folder'],
   [/BadCertificate\w*/, 'the server refused the certificate'],

@@ -36,7 +36,8 @@ and one per ground-truth event ({"truth":{"asset","fault","kind","ts"}}).
   --opcua-security L    comma-separated security modes: None, Sign, SignAndEncrypt (default None)
   --opcua-user NAME     a user that may log in, with the password in PLANT_OPCUA_PASSWORD
   --opcua-no-anonymous  refuse anonymous sessions
-  --opcua-pki DIR       certificate folder of the OPC UA server (default <tmp>/plant-sim-pki)
+  --opcua-pki DIR       certificate folder of the OPC UA server (default <tmp>/plant-sim-pki); X.509 user
+                        certificates in DIR/users/trusted/certs/ may log in over Sign or SignAndEncrypt
   --mqtt URL            publish the readings to the MQTT broker at URL (mqtt://host:1883)
   --mqtt-embedded PORT  publish to a broker started here on 127.0.0.1:PORT
   --mqtt-prefix P       topic prefix (default plant)

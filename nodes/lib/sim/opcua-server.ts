@@ -5,15 +5,19 @@
  */
 import {
   DataType,
+  DataValue,
   MessageSecurityMode,
   OPCUACertificateManager,
   OPCUAServer,
   SecurityPolicy,
   StatusCodes,
   Variant,
+  type PreciseClock,
   type StatusCode,
   type UAVariable,
 } from 'node-opcua';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Quality, Reading } from '../reading';
 
 export type OpcuaSecurityModeName = 'None' | 'Sign' | 'SignAndEncrypt';
@@ -23,6 +27,11 @@ export interface PlantOpcuaServerOptions {
   host?: string;
   /** PKI folder of the server (own certificate, trusted and rejected client certificates). */
   pkiDir: string;
+  /**
+   * PKI folder of the X.509 users: a session whose user certificate is in its trusted/certs/
+   * is accepted, any other certificate is refused and filed in its rejected/. Default <pkiDir>/users.
+   */
+  userPkiDir?: string;
   allowAnonymous: boolean;
   users: { username: string; password: string }[];
   securityModes: OpcuaSecurityModeName[];
@@ -62,7 +71,10 @@ export function qualityStatusCode(quality: Quality | undefined): StatusCode {
 
 export async function startPlantOpcuaServer(assets: PlantOpcuaAsset[], options: PlantOpcuaServerOptions): Promise<PlantOpcuaServer> {
   if (options.securityModes.length === 0) throw new Error('at least one security mode is needed');
-  if (!options.allowAnonymous && options.users.length === 0) throw new Error('anonymous access is off and no user is configured');
+  const userPkiDir = options.userPkiDir ?? path.join(options.pkiDir, 'users');
+  if (!options.allowAnonymous && options.users.length === 0 && trustedCertificateCount(userPkiDir) === 0) {
+    throw new Error(`anonymous access is off and no user is configured (no user name, no trusted user certificate in ${path.join(userPkiDir, 'trusted', 'certs')})`);
+  }
   const certificateManager = new OPCUACertificateManager({
     rootFolder: options.pkiDir,
     // A simulator accepts any client certificate; real servers keep their trust list.
@@ -70,6 +82,10 @@ export async function startPlantOpcuaServer(assets: PlantOpcuaAsset[], options: 
     disableFileWatchers: true,
   });
   await certificateManager.initialize();
+  // Unlike client certificates, user certificates are trusted one by one; the folder is watched,
+  // so a certificate moved to trusted/certs/ counts without a restart.
+  const userCertificateManager = new OPCUACertificateManager({ rootFolder: userPkiDir, automaticallyAcceptUnknownCertificate: false });
+  await userCertificateManager.initialize();
   const users = new Map(options.users.map((u) => [u.username, u.password]));
   const secured = options.securityModes.some((m) => m !== 'None');
   const server = new OPCUAServer({
@@ -84,54 +100,86 @@ export async function startPlantOpcuaServer(assets: PlantOpcuaAsset[], options: 
     allowAnonymous: options.allowAnonymous,
     userManager: { isValidUser: (username: string, password: string) => users.has(username) && users.get(username) === password },
     serverCertificateManager: certificateManager,
+    userCertificateManager,
     buildInfo: { productName: 'plant-sim', manufacturerName: 'node-red-contrib-predictive-maintenance' },
     isAuditing: false,
     maxConnectionsPerEndpoint: 50,
-    serverCapabilities: { maxSessions: 50 },
+    // Every value the plant sets is a sample: a client asking for sampling interval 0 gets every
+    // change (node-opcua's default of 100 ms would fold changes into one per item per 100 ms).
+    serverCapabilities: { maxSessions: 50, minSupportedSampleRate: 0 },
   });
   await server.initialize();
-  const variables = buildAddressSpace(server, assets);
+  const slots = buildAddressSpace(server, assets);
   await server.start();
   const endpointUrl = server.getEndpointUrl();
 
   return {
     endpointUrl,
     update(readings: Reading[]): void {
+      // One clock per distinct time: a plant tick stamps all its readings alike.
+      let clockTs = NaN;
+      let clock: PreciseClock = { timestamp: new Date(0), picoseconds: 0 };
       for (const r of readings) {
-        const variable = variables.get(sensorNodeId(r.asset, r.sensor));
-        if (!variable) continue;
-        variable.setValueFromSource(new Variant({ dataType: DataType.Double, value: r.value }), qualityStatusCode(r.quality), new Date(r.ts));
+        const slot = slots.get(r.asset)?.get(r.sensor);
+        if (!slot) continue;
+        if (r.ts !== clockTs) {
+          clockTs = r.ts;
+          clock = { timestamp: new Date(r.ts), picoseconds: 0 };
+        }
+        slot.dataValue.value.value = r.value;
+        slot.dataValue.statusCode = qualityStatusCode(r.quality);
+        slot.variable.touchValue(clock);
       }
     },
     async stop(): Promise<void> {
       await server.shutdown(0);
-      await certificateManager.dispose();
+      await Promise.all([certificateManager.dispose(), userCertificateManager.dispose()]);
     },
   };
 }
 
-function buildAddressSpace(server: OPCUAServer, assets: PlantOpcuaAsset[]): Map<string, UAVariable> {
+function trustedCertificateCount(pkiDir: string): number {
+  const folder = path.join(pkiDir, 'trusted', 'certs');
+  return fs.existsSync(folder) ? fs.readdirSync(folder).filter((f) => /\.(pem|der)$/i.test(f)).length : 0;
+}
+
+/**
+ * Each variable reads one DataValue that update() changes in place; touchValue() stamps it with
+ * the reading's time and hands a copy to the monitored items. That is a fraction of the cost of
+ * setValueFromSource (a new Variant, copies of the old and new values, a comparison), which
+ * matters with thousands of items updated many times a second.
+ */
+interface SensorSlot {
+  variable: UAVariable;
+  dataValue: DataValue;
+}
+
+function buildAddressSpace(server: OPCUAServer, assets: PlantOpcuaAsset[]): Map<string, Map<string, SensorSlot>> {
   const addressSpace = server.engine.addressSpace;
   if (!addressSpace) throw new Error('the OPC UA address space is not ready');
   const namespace = addressSpace.getOwnNamespace();
   const plant = namespace.addFolder(addressSpace.rootFolder.objects, { browseName: 'Plant', nodeId: `s=Plant` });
-  const variables = new Map<string, UAVariable>();
+  const slots = new Map<string, Map<string, SensorSlot>>();
   for (const a of assets) {
     const folder = namespace.addFolder(plant, { browseName: a.asset, nodeId: `s=${a.asset}` });
+    const sensors = new Map<string, SensorSlot>();
     for (const s of a.sensors) {
-      const nodeId = sensorNodeId(a.asset, s.sensor);
       const variable = namespace.addAnalogDataItem({
         componentOf: folder,
         browseName: s.sensor,
-        nodeId,
+        nodeId: sensorNodeId(a.asset, s.sensor),
         dataType: 'Double',
         engineeringUnitsRange: { low: -1e12, high: 1e12 },
         engineeringUnits: { namespaceUri: UNITS_NAMESPACE, unitId: -1, displayName: { text: s.unit ?? '' }, description: { text: s.unit ?? '' } },
         minimumSamplingInterval: 0,
       });
-      variable.setValueFromSource(new Variant({ dataType: DataType.Double, value: 0 }), StatusCodes.BadWaitingForInitialData);
-      variables.set(nodeId, variable);
+      const dataValue = new DataValue({ value: new Variant({ dataType: DataType.Double, value: 0 }), statusCode: StatusCodes.BadWaitingForInitialData });
+      variable.bindVariable({ timestamped_get: () => dataValue }, true);
+      // The first read makes this DataValue the variable's own, the one touchValue() stamps.
+      variable.readValue();
+      sensors.set(s.sensor, { variable, dataValue });
     }
+    slots.set(a.asset, sensors);
   }
-  return variables;
+  return slots;
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -25,7 +25,7 @@ describe('OPC UA user identity', () => {
     assert.deepEqual(userIdentity({ type: 'username', username: 'op', password: 'pw' }), { type: UserTokenType.UserName, userName: 'op', password: 'pw' });
   });
 
-  it('reads an X.509 user certificate as DER from PEM or DER files, with its PEM key', () => {
+  it('reads an X.509 user certificate as DER from PEM or DER files, with its PEM key as a signing key', () => {
     const der = new X509Certificate(fs.readFileSync(CERT_PEM)).raw;
     const derFile = path.join(USER_PKI, 'user.der');
     fs.writeFileSync(derFile, der);
@@ -34,8 +34,15 @@ describe('OPC UA user identity', () => {
       assert.equal(identity.type, UserTokenType.Certificate);
       if (identity.type !== UserTokenType.Certificate) return;
       assert.ok(Buffer.from(identity.certificateData).equals(der), certificateFile);
-      assert.match(String(identity.privateKey), /-----BEGIN (RSA )?PRIVATE KEY-----/);
+      assert.equal(identity.privateKey, undefined);
+      assert.equal(typeof identity.keyOperations?.sign, 'function');
     }
+  });
+
+  it('refuses a private key that does not belong to the certificate', () => {
+    const otherKey = path.join(USER_PKI, 'other_key.pem');
+    fs.writeFileSync(otherKey, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    assert.throws(() => userIdentity({ type: 'certificate', certificateFile: CERT_PEM, privateKeyFile: otherKey }), /does not belong to the user certificate/);
   });
 
   it('fails clearly on a missing certificate file', () => {

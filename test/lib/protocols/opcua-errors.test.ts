@@ -10,6 +10,10 @@ describe('OPC UA error descriptions', () => {
 
   it('explains rejected users and untrusted certificates', () => {
     assert.equal(describeOpcuaError(new Error('ActivateSession failed: BadUserAccessDenied (0x801f0000)')), 'the server rejected the user name or password (BadUserAccessDenied)');
+    assert.equal(
+      describeOpcuaError(new Error('ActivateSession failed: BadIdentityTokenRejected (0x80210000)')),
+      'the server does not accept the user certificate: its administrator must trust it for user login (BadIdentityTokenRejected)',
+    );
     assert.match(describeOpcuaError(new Error('server Certificate verification failed with err BadCertificateUntrusted')), /move it from rejected\/ to trusted\/certs\//);
     assert.match(describeOpcuaError(new Error('Cannot find an Endpoint matching  security mode: 3 policy: x')), /no endpoint with this security mode/);
   });

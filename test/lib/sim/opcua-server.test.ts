@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AttributeIds, BrowseDirection, OPCUAClient, StatusCodes, type ClientSession } from 'node-opcua';
+import { AttributeIds, BrowseDirection, OPCUAClient, StatusCodes, TimestampsToReturn, type ClientSession } from 'node-opcua';
 import { qualityStatusCode, sensorNodeId, startPlantOpcuaServer, type PlantOpcuaServer } from '../../../nodes/lib/sim/opcua-server';
 import { freePort, SERVER_PKI, TEST_ASSETS } from '../protocols/opcua-fixture';
 
@@ -76,6 +76,27 @@ describe('plant OPC UA server', () => {
     assert.equal(qualityStatusCode('good'), StatusCodes.Good);
     assert.equal(qualityStatusCode('uncertain'), StatusCodes.UncertainLastUsableValue);
     assert.equal(qualityStatusCode('bad'), StatusCodes.BadSensorFailure);
+  });
+
+  it('delivers every change to an item sampled at 0 ms, however close together', async () => {
+    const subscription = await session.createSubscription2({ requestedPublishingInterval: 100, requestedMaxKeepAliveCount: 10, requestedLifetimeCount: 100, publishingEnabled: true });
+    try {
+      const item = await subscription.monitor(
+        { nodeId: sensorNodeId('motor-1', 'current'), attributeId: AttributeIds.Value },
+        { samplingInterval: 0, queueSize: 100, discardOldest: false },
+        TimestampsToReturn.Both,
+      );
+      assert.equal(item.monitoringParameters.samplingInterval, 0);
+      const seen: number[] = [];
+      item.on('changed', (dataValue) => seen.push(dataValue.value.value as number));
+      const ts = Date.UTC(2026, 0, 1);
+      for (let i = 1; i <= 5; i++) server.update([{ asset: 'motor-1', sensor: 'current', value: i, ts: ts + i }]);
+      const deadline = Date.now() + 20_000;
+      while (!seen.includes(5) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(seen.filter((v) => v >= 1), [1, 2, 3, 4, 5]);
+    } finally {
+      await subscription.terminate();
+    }
   });
 
   it('refuses a configuration nobody could log in to', async () => {
