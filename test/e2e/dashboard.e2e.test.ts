@@ -225,7 +225,7 @@ describe('the dashboard in a browser', { skip: chromiumMissing }, () => {
     // The training flow looks for assets with enough history a minute after the start and then every two minutes.
     const live = page.locator('tr.pdm-model-row.pdm-role-live', { hasText: FAILING_ASSET });
     await live.waitFor({ timeout: 240_000 });
-    assert.match((await live.textContent()) ?? '', /v\d+.*live.*pca.*heldBackAlarmRate/s);
+    assert.match((await live.textContent()) ?? '', /v\d+.*live.*pca.*alarms on/s);
     // One live model per asset of the simulated plant.
     await page.waitForFunction(() => document.querySelectorAll('tr.pdm-model-row.pdm-role-live').length === 6, undefined, { timeout: 60_000 });
     await page.screenshot({ path: path.join(screenshots, 'models.png') });
