@@ -57,6 +57,7 @@ export type Trained = PcaTrained | AutoencoderTrained;
 export interface TrainedModel {
   meta: Omit<ModelMeta, 'version' | 'createdAt'>;
   onnx: Uint8Array;
+  /** The held-back rows with every feature of the data, also those left out, so that a live model with other features can be scored on them. */
   heldBack: Dataset;
 }
 
@@ -142,5 +143,5 @@ export async function trainModel(dataset: Dataset, options: TrainOptions, hooks:
     },
     baseline,
   };
-  return { meta, onnx, model, heldBack };
+  return { meta, onnx, model, heldBack: split.heldBack };
 }

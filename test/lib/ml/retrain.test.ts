@@ -40,6 +40,20 @@ describe('retraining', () => {
     assert.equal((await registry.rollback('pump')).version, 2);
   });
 
+  it('compares with a live model whose features differ, on the same held-back rows', async () => {
+    const registry = new ModelRegistry(dir);
+    const data = planeRows(1000, 11);
+    const d = data.features.length;
+    // The first feature trends across the rows: a model that leaves out trending features drops it.
+    for (let i = 0; i < data.rows; i++) data.data[i * d] += 0.05 * i;
+    const live = await retrain(registry, data, { ...options, name: 'belt' }, 'always');
+    assert.equal(live.meta.features.length, d);
+    const next = await retrain(registry, data, { ...options, name: 'belt', driftThreshold: 3 }, 'if-better');
+    assert.equal(next.meta.features.length, d - 1);
+    assert.equal(typeof next.meta.metrics.liveHeldBackAlarmRate, 'number', next.reason);
+    assert.doesNotMatch(next.reason, /other features/);
+  });
+
   it('follows the other policies', async () => {
     const registry = new ModelRegistry(dir);
     const data = planeRows(400, 3);
