@@ -25,7 +25,8 @@
  * hash in the user directory and writes the password to a file there for the operator to read;
  * there is no default password.
  *
- * A user directory without flows starts with flows/plant-monitoring.json and flows/dashboard.json.
+ * A user directory without flows starts with flows/plant-monitoring.json, flows/dashboard.json and
+ * flows/training.json.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -38,7 +39,7 @@ import { socketBasicAuth } from './nodes/lib/server/socket-auth';
 const projectRoot = path.resolve(__dirname, '..');
 const userDir = path.resolve(process.env.NODE_RED_USER_DIR ?? path.join(projectRoot, '.node-red'));
 const adminUser = process.env.NODE_RED_ADMIN_USER ?? 'admin';
-const SEED_FLOWS = ['plant-monitoring.json', 'dashboard.json'];
+const SEED_FLOWS = ['plant-monitoring.json', 'dashboard.json', 'training.json'];
 const GENERATED_HASH_FILE = 'admin-password.hash';
 const GENERATED_PASSWORD_FILE = 'initial-admin-password.txt';
 
@@ -46,7 +47,7 @@ interface FlowNode {
   id: string;
 }
 
-/** Both shipped flows in one flow file; config nodes they share (the database) appear once. */
+/** The shipped flows in one flow file; config nodes they share (the database) appear once. */
 function seedFlows(): void {
   const flowFile = path.join(userDir, 'flows.json');
   if (fs.existsSync(flowFile)) return;

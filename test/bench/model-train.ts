@@ -1,10 +1,13 @@
 /**
  * Training time for 100,000 rows × 8 features (goal of the model-train issue), PCA T²+Q and the
- * dense autoencoder (8→16→4→16→8, tanh, Adam, batch 64, at most 60 epochs with early stopping):
- * once as plain calls on the core (trainModel, including ONNX export), once through a model-train
- * node in an embedded Node-RED (message in → registered model out), where the longest event-loop
- * stall during training is printed too. CPU seconds are printed beside wall time because the
- * machine may be shared.
+ * dense autoencoder (8→16→4→16→8, tanh, Adam, batch 64, at most 60 epochs with early stopping),
+ * and the longest event-loop stall while it runs:
+ * - main thread: `trainModel` on the event loop, handing it back between slices of work as
+ *   model-train did before it trained in a worker thread (the PCA fit is one slice);
+ * - worker thread: `trainInWorker`, as model-train trains now;
+ * - node: a model-train node in an embedded Node-RED (message in → registered model out).
+ * CPU seconds (of the whole process, worker threads included) are printed beside wall time
+ * because the machine may be shared.
  *
  *   node dist/test/bench/model-train.js [rows=100000]
  *
@@ -15,7 +18,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { Dataset } from '../../nodes/lib/ml/dataset';
-import { DEFAULT_TRAIN_OPTIONS, trainModel, type ModelKind } from '../../nodes/lib/ml/train';
+import { trainInWorker } from '../../nodes/lib/ml/train-thread';
+import { DEFAULT_TRAIN_OPTIONS, trainModel, type ModelKind, type TrainedModel } from '../../nodes/lib/ml/train';
 import { gaussian } from '../../nodes/lib/sim/waveform';
 import { onSink, onTab, startRuntime } from '../support/runtime';
 
@@ -36,18 +40,40 @@ function workload(rows: number): Dataset {
   return { features: FEATURES, rows, data, ts: Float64Array.from({ length: rows }, (_, i) => 1_700_000_000_000 + i * 1000) };
 }
 
-async function core(dataset: Dataset, kind: ModelKind): Promise<void> {
+interface Measured<T> {
+  result: T;
+  seconds: number;
+  cpuSeconds: number;
+  /** Longest event-loop delay while the work ran (ms). */
+  stallMs: number;
+}
+
+async function measured<T>(work: () => Promise<T>): Promise<Measured<T>> {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
   const started = performance.now();
   const cpu = process.cpuUsage();
-  const result = await trainModel(dataset, { ...DEFAULT_TRAIN_OPTIONS, kind, name: `bench-${kind}` });
+  const result = await work();
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
-  const cpuSeconds = (used.user + used.system) / 1e6;
+  delay.disable();
+  return { result, seconds, cpuSeconds: (used.user + used.system) / 1e6, stallMs: delay.max / 1e6 };
+}
+
+const TRAINERS: Record<string, (dataset: Dataset, kind: ModelKind) => Promise<TrainedModel>> = {
+  'main thread': (dataset, kind) => trainModel(dataset, { ...DEFAULT_TRAIN_OPTIONS, kind, name: `bench-${kind}` }, {
+    pause: () => new Promise<void>((resolve) => setImmediate(resolve)),
+  }),
+  'worker thread': (dataset, kind) => trainInWorker(dataset, { ...DEFAULT_TRAIN_OPTIONS, kind, name: `bench-${kind}` }),
+};
+
+async function core(dataset: Dataset, kind: ModelKind, where: string): Promise<void> {
+  const { result, seconds, cpuSeconds, stallMs } = await measured(() => TRAINERS[where](dataset, kind));
   const m = result.meta.metrics;
   const detail = kind === 'pca'
     ? `${m.components} components, explained ${(100 * m.explainedVariance).toFixed(1)} %`
     : `${m.epochs} epochs kept, held-back loss ${m.initialLoss.toPrecision(3)} → ${m.heldBackLoss.toPrecision(3)}`;
-  console.log(`core  ${kind.padEnd(11)} ${dataset.rows} × ${dataset.features.length}: ${seconds.toFixed(2)} s wall, ${cpuSeconds.toFixed(2)} s CPU (${detail}; ONNX ${result.onnx.length} bytes)`);
+  console.log(`${where.padEnd(13)} ${kind.padEnd(11)} ${dataset.rows} × ${dataset.features.length}: ${seconds.toFixed(2)} s wall, ${cpuSeconds.toFixed(2)} s CPU, longest event-loop stall ${stallMs.toFixed(0)} ms (${detail}; ONNX ${result.onnx.length} bytes)`);
 }
 
 /** One runtime (Node-RED is a singleton per process) with a model-train node per kind. */
@@ -66,14 +92,11 @@ async function throughNodes(dataset: Dataset, kinds: readonly ModelKind[]): Prom
         features: Object.fromEntries(FEATURES.map((f, j) => [f, dataset.data[i * d + j]])),
       }));
       const done = new Promise<void>((resolve) => onSink(`sink-${kind}`, () => resolve()));
-      const delay = monitorEventLoopDelay({ resolution: 10 });
-      delay.enable();
-      const started = performance.now();
-      runtime.inject(`src-${kind}`, { payload });
-      await done;
-      const seconds = (performance.now() - started) / 1000;
-      delay.disable();
-      console.log(`node  ${kind.padEnd(11)} ${dataset.rows} × ${d}: ${seconds.toFixed(2)} s message in → model registered; longest event-loop stall ${(delay.max / 1e6).toFixed(0)} ms`);
+      const { seconds, stallMs } = await measured(async () => {
+        runtime.inject(`src-${kind}`, { payload });
+        await done;
+      });
+      console.log(`${'node'.padEnd(13)} ${kind.padEnd(11)} ${dataset.rows} × ${d}: ${seconds.toFixed(2)} s message in → model registered; longest event-loop stall ${stallMs.toFixed(0)} ms`);
     }
   } finally {
     await runtime.stop();
@@ -84,7 +107,7 @@ async function throughNodes(dataset: Dataset, kinds: readonly ModelKind[]): Prom
 async function main(): Promise<void> {
   const dataset = workload(ROWS);
   console.log(`model training, ${ROWS} rows × ${FEATURES.length} features (75 % trained, 25 % held back for the threshold)`);
-  for (const kind of ['pca', 'autoencoder'] as const) await core(dataset, kind);
+  for (const where of Object.keys(TRAINERS)) for (const kind of ['pca', 'autoencoder'] as const) await core(dataset, kind, where);
   await throughNodes(dataset, ['pca', 'autoencoder']);
   console.log('goal: report the training time for 100,000 rows × 8 features');
 }

@@ -44,7 +44,7 @@ function freePort(): Promise<number> {
 /** The shipped flows as `npm start` seeds them, and the classic dashboard example on a tab of its own. */
 function testFlows(): FlowNode[] {
   const nodes = new Map<string, FlowNode>();
-  for (const file of ['flows/plant-monitoring.json', 'flows/dashboard.json']) {
+  for (const file of ['flows/plant-monitoring.json', 'flows/dashboard.json', 'flows/training.json']) {
     const flow = JSON.parse(fs.readFileSync(path.join(projectRoot, file), 'utf8')) as FlowNode[];
     for (const node of flow) if (!nodes.has(node.id)) nodes.set(node.id, node);
   }
@@ -113,10 +113,10 @@ describe('first start without a password hash', () => {
   });
   after(async () => red?.stop());
 
-  it('seeds both shipped flows and protects the editor and the dashboard with a generated password', async () => {
+  it('seeds the shipped flows and protects the editor and the dashboard with a generated password', async () => {
     const flows = JSON.parse(fs.readFileSync(path.join(red.userDir, 'flows.json'), 'utf8')) as FlowNode[];
     const tabs = flows.filter((n) => n.type === 'tab').map((n) => n.label);
-    assert.deepEqual(tabs.sort(), ['Dashboard', 'Plant monitoring']);
+    assert.deepEqual(tabs.sort(), ['Dashboard', 'Model training', 'Plant monitoring']);
     assert.equal(flows.filter((n) => n.id === 'pdm-db').length, 1, 'the shared database appears once');
 
     const passwordFile = path.join(red.userDir, 'initial-admin-password.txt');
@@ -220,10 +220,15 @@ describe('the dashboard in a browser', { skip: chromiumMissing }, () => {
     await page.screenshot({ path: path.join(screenshots, 'alerts.png') });
   });
 
-  it('shows the model registry, empty until models are registered', async () => {
+  it('lists the models that the training flow registered, with their status and metrics', async () => {
     await page.goto(`${red.baseUrl}/dashboard/models`);
-    await page.waitForSelector('.pdm-models', { timeout: 30_000 });
-    assert.match((await page.textContent('.pdm-models')) ?? '', /No models yet/);
+    // The training flow looks for assets with enough history a minute after the start and then every two minutes.
+    const live = page.locator('tr.pdm-model-row.pdm-role-live', { hasText: FAILING_ASSET });
+    await live.waitFor({ timeout: 240_000 });
+    assert.match((await live.textContent()) ?? '', /v\d+.*live.*pca.*alarms on/s);
+    // One live model per asset of the simulated plant.
+    await page.waitForFunction(() => document.querySelectorAll('tr.pdm-model-row.pdm-role-live').length === 6, undefined, { timeout: 60_000 });
+    await page.screenshot({ path: path.join(screenshots, 'models.png') });
   });
 
   it('shows the classic dashboard beside Dashboard 2.0', async () => {

@@ -6,11 +6,16 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
 import type { Node, NodeMessage } from 'node-red';
 import modelTrainNode from '../../nodes/model-train';
+import type { CatalogEntry } from '../../nodes/lib/ml/catalog';
 import { ModelRegistry, type ModelMeta } from '../../nodes/lib/ml/registry';
-import { events, recorder, withCatalog } from '../support/node-helper';
+import { events, recorder, withCatalog, type Recorder } from '../support/node-helper';
 import { planeRows } from '../lib/ml/synthetic';
 
 helper.init(require.resolve('node-red'));
+
+interface CatalogMessage extends NodeMessage {
+  payload: CatalogEntry[];
+}
 
 interface OutMessage extends NodeMessage {
   payload: ModelMeta;
@@ -29,8 +34,9 @@ function tempDir(): string {
 function flow(config: Record<string, unknown>): FlowItem[] {
   return [
     { id: 'f', type: 'tab' },
-    { id: 't', z: 'f', type: 'model-train', modelName: 'pump', ...config, wires: [['out']] },
+    { id: 't', z: 'f', type: 'model-train', modelName: 'pump', ...config, wires: [['out'], ['catalog']] },
     { id: 'out', z: 'f', type: 'helper' },
+    { id: 'catalog', z: 'f', type: 'helper' },
     { id: 'catcher', z: 'f', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
     { id: 'caught', z: 'f', type: 'helper' },
   ];
@@ -49,6 +55,15 @@ function featureRows(n: number, seed: number): Array<{ ts: number; features: Rec
     ts: ds.ts?.[i] ?? i,
     features: Object.fromEntries(ds.features.map((f, j) => [f, ds.data[i * d + j]])),
   }));
+}
+
+/** The first catalog received (now or later) that satisfies `ok`. */
+async function catalogWhere(catalog: Recorder<CatalogMessage>, ok: (entries: CatalogEntry[]) => boolean): Promise<CatalogEntry[]> {
+  for (;;) {
+    const hit = catalog.messages.find((m) => ok(m.payload));
+    if (hit) return hit.payload;
+    await catalog.next(1, 10_000);
+  }
 }
 
 describe('model-train node', () => {
@@ -80,7 +95,7 @@ describe('model-train node', () => {
     assert.ok(fs.statSync(registry.modelFile(msg.payload)).size > 0);
   });
 
-  it('keeps a second model as candidate when it does not beat the live one, and trains an autoencoder', async () => {
+  it('makes a second model live when it is at least as good as the live one, and trains an autoencoder', async () => {
     const dir = tempDir();
     const node = await load({ kind: 'autoencoder', hidden: '6,2', epochs: 5, registryDir: dir });
     const out = recorder<OutMessage>('out');
@@ -91,11 +106,43 @@ describe('model-train node', () => {
     events(node).emit('input', { payload: featureRows(600, 2) });
     const [second] = await out.next(1, 20_000);
     assert.equal(second.payload.version, 2);
-    assert.equal(second.training.outcome, 'candidate', second.training.reason);
+    assert.equal(second.training.outcome, 'live', second.training.reason);
     assert.equal(second.payload.metrics.liveHeldBackAlarmRate, second.payload.metrics.heldBackAlarmRate);
     const registry = new ModelRegistry(dir);
-    assert.equal((await registry.live('pump'))?.version, 1);
-    assert.equal((await registry.candidate('pump'))?.version, 2);
+    assert.equal((await registry.live('pump'))?.version, 2);
+    assert.deepEqual((await registry.state('pump')).previous, [1]);
+  });
+
+  it('publishes the registry catalog after each change and on request, with the asset of each model', async () => {
+    const dir = tempDir();
+    const node = await load({ kind: 'pca', registryDir: dir });
+    const out = recorder<OutMessage>('out');
+    const catalog = recorder<CatalogMessage>('catalog');
+    events(node).emit('input', { topic: 'catalog' });
+    const [empty] = await catalog.next(1, 5000);
+    assert.equal(empty.topic, 'models');
+    assert.deepEqual(empty.payload, []);
+    events(node).emit('input', { payload: featureRows(400, 5), modelName: 'P-101', asset: 'P-101' });
+    const [trained] = await out.next(1, 10_000);
+    assert.equal(trained.payload.asset, 'P-101');
+    // Registering and promoting are two changes; a catalog follows that shows both.
+    const [entry] = await catalogWhere(catalog, (entries) => entries[0]?.live === 1);
+    assert.equal(entry.name, 'P-101');
+    assert.equal(entry.asset, 'P-101');
+    assert.equal(entry.versions[0].role, 'live');
+    assert.equal(entry.versions[0].metrics.components, 2);
+    await new ModelRegistry(dir).setCandidate('P-101', 1);
+    events(node).emit('input', { topic: 'catalog', payload: 'ignored' });
+    const [proposed] = await catalogWhere(catalog, (entries) => entries[0]?.candidate === 1);
+    assert.equal(proposed.live, 1);
+  });
+
+  it('refuses an asset that is not a name', async () => {
+    const node = await load({ registryDir: tempDir() });
+    const caught = recorder<NodeMessage & { error: { message: string } }>('caught');
+    events(node).emit('input', { payload: featureRows(100, 1), asset: 42 });
+    const [msg] = await caught.next(1, 5000);
+    assert.match(msg.error.message, /msg.asset/);
   });
 
   it('takes a numeric matrix with msg.features and a model name from the message', async () => {

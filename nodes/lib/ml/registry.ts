@@ -18,6 +18,8 @@ import { systemClock, type Clock } from '../status';
 export interface ModelMeta {
   name: string;
   version: number;
+  /** The asset whose history trained it, for one asset's model. */
+  asset?: string;
   kind: string;
   features: string[];
   inputName: string;
@@ -33,7 +35,8 @@ export interface ModelMeta {
   createdAt: number;
 }
 
-interface RegistryState {
+/** Which versions of a model are live, were live before and are proposed. */
+export interface RegistryState {
   live: number | null;
   /** Versions that were live before, most recent last: `rollback` pops from here. */
   previous: number[];
@@ -285,6 +288,26 @@ export class ModelRegistry {
       if (isMissing(err)) return undefined;
       throw new PdmError('INVALID_PAYLOAD', `model ${name} v${version}: unreadable meta.json`, { cause: err });
     }
+  }
+
+  /** The names of every model with at least one version, sorted. */
+  async names(): Promise<string[]> {
+    let entries: string[];
+    try {
+      entries = await fs.promises.readdir(this.dir);
+    } catch (err) {
+      if (isMissing(err)) return [];
+      throw err;
+    }
+    const names: string[] = [];
+    for (const entry of entries.sort()) {
+      if (NAME.test(entry) && !entry.includes('..') && (await this.versions(entry)).length > 0) names.push(entry);
+    }
+    return names;
+  }
+
+  async state(name: string): Promise<RegistryState> {
+    return this.readState(validateModelName(name));
   }
 
   async live(name: string): Promise<ModelMeta | undefined> {

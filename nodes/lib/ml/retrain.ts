@@ -3,14 +3,15 @@ import type { TrainHooks } from './autoencoder';
 import type { Dataset } from './dataset';
 import { OnnxSession } from './onnx-runtime';
 import type { ModelMeta, ModelRegistry } from './registry';
-import { trainModel, type TrainOptions } from './train';
+import { trainModel, type Trainer, type TrainOptions } from './train';
 
 /**
  * Train, register, and decide what the new version becomes:
  * - `never`: registered only;
  * - `candidate`: registered and proposed as the candidate;
- * - `if-better`: made live when there is no live model, or when the live model raises more alarms
- *   on the new held-back (normal) rows than the new model does; otherwise proposed as candidate;
+ * - `if-better`: made live when there is no live model, or when the new model is at least as good:
+ *   it raises no more alarms on the new held-back (normal) rows than the live model does;
+ *   otherwise proposed as candidate;
  * - `always`: made live.
  */
 export type PromotePolicy = 'never' | 'candidate' | 'if-better' | 'always';
@@ -45,9 +46,12 @@ async function liveAlarmShare(registry: ModelRegistry, live: ModelMeta, rows: Da
   }
 }
 
-export async function retrain(registry: ModelRegistry, dataset: Dataset, options: TrainOptions, policy: PromotePolicy, hooks: TrainHooks = {}): Promise<RetrainResult> {
+/** `train` fits the model: `trainModel` on this thread by default, `trainInWorker` off it. */
+export async function retrain(
+  registry: ModelRegistry, dataset: Dataset, options: TrainOptions, policy: PromotePolicy, hooks: TrainHooks = {}, train: Trainer = trainModel,
+): Promise<RetrainResult> {
   if (!PROMOTE_POLICIES.includes(policy)) throw new PdmError('INVALID_CONFIG', `promotion must be one of ${PROMOTE_POLICIES.join(', ')}, got ${String(policy)}`);
-  const trained = await trainModel(dataset, options, hooks);
+  const trained = await train(dataset, options, hooks);
   const live = await registry.live(options.name);
   let liveShare: number | undefined;
   let comparison = '';
@@ -77,7 +81,7 @@ export async function retrain(registry: ModelRegistry, dataset: Dataset, options
         return { meta, outcome: 'live', reason: 'promoted: no live model' };
       }
       const percent = (x: number): string => `${(100 * x).toFixed(2)} %`;
-      if (liveShare !== undefined && liveShare > newShare) {
+      if (liveShare !== undefined && liveShare >= newShare) {
         await registry.promote(meta.name, meta.version);
         return { meta, outcome: 'live', reason: `promoted: live v${live.version} alarms on ${percent(liveShare)} of the new held-back rows, this model on ${percent(newShare)}` };
       }

@@ -12,6 +12,8 @@ export const MODEL_KINDS: readonly ModelKind[] = ['pca', 'autoencoder'];
 export interface TrainOptions {
   kind: ModelKind;
   name: string;
+  /** The asset whose history trained the model, when it is one asset's model. */
+  asset?: string;
   /** Share of the rows (the newest) held back for the threshold and early stopping, (0, 1). */
   holdOut: number;
   /** Quantile of held-back scores taken as the threshold, (0, 1]. */
@@ -51,12 +53,19 @@ export const INPUT_NAME = 'input';
 
 export type Trained = PcaTrained | AutoencoderTrained;
 
-export interface TrainResult {
+/** What registering and comparing a new model needs: its metadata, its ONNX graph and the held-back rows. */
+export interface TrainedModel {
   meta: Omit<ModelMeta, 'version' | 'createdAt'>;
   onnx: Uint8Array;
-  model: Trained;
+  /** The held-back rows with every feature of the data, also those left out, so that a live model with other features can be scored on them. */
   heldBack: Dataset;
 }
+
+export interface TrainResult extends TrainedModel {
+  model: Trained;
+}
+
+export type Trainer = (dataset: Dataset, options: TrainOptions, hooks: TrainHooks) => Promise<TrainedModel>;
 
 /** Normalised scores (≥ 1 = anomalous) of a trained model in TypeScript, the reference for the ONNX graph. */
 export function scoreRows(model: Trained, dataset: Dataset): Float64Array {
@@ -111,6 +120,7 @@ export async function trainModel(dataset: Dataset, options: TrainOptions, hooks:
   const scaler = model.kind === 'pca' ? { mean: model.model.mean, scale: model.model.std } : model.scaler;
   const meta: Omit<ModelMeta, 'version' | 'createdAt'> = {
     name: options.name,
+    ...(options.asset === undefined ? {} : { asset: options.asset }),
     kind: options.kind,
     features: [...train.features],
     inputName: INPUT_NAME,
@@ -133,5 +143,5 @@ export async function trainModel(dataset: Dataset, options: TrainOptions, hooks:
     },
     baseline,
   };
-  return { meta, onnx, model, heldBack };
+  return { meta, onnx, model, heldBack: split.heldBack };
 }
