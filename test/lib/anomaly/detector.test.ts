@@ -6,7 +6,7 @@ import { DEFAULT_FATIGUE } from '../../../nodes/lib/anomaly/fatigue';
 import { DEFAULT_CONFIG, DEFAULT_SENSOR_OPTIONS, type DetectorName } from '../../../nodes/lib/anomaly/options';
 import { detectorWith, noise, scoresOf } from './signals';
 
-const EVERY: DetectorName[] = ['zscore', 'ewma', 'robust', 'iqr', 'limits', 'rate', 'cusum', 'ewmaChart', 'nelson'];
+const EVERY: DetectorName[] = ['zscore', 'ewma', 'robust', 'iqr', 'limits', 'rate', 'cusum', 'ewmaChart', 'nelson', 'shift'];
 
 describe('baseline persistence', () => {
   it('a restored detector scores like the one that kept running', () => {
