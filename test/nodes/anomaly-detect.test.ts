@@ -148,6 +148,18 @@ describe('anomaly-detect node', () => {
     await out.next();
   });
 
+  it('saves the baselines of many keys on its interval, a slice at a time, into the node context', async () => {
+    const node = await load({ persistInterval: 0.05 });
+    const normal = recorder<OutMessage>('normal');
+    const readings = Array.from({ length: 450 }, (_, i) => ({ asset: `pump-${i}`, sensor: 'temp', value: 50, ts: T0 }));
+    node.receive({ payload: readings });
+    await normal.next();
+    const stored = (): Record<string, unknown> | undefined => node.context().get('anomalyBaselines') as Record<string, unknown> | undefined;
+    for (let waited = 0; Object.keys(stored() ?? {}).length < 450 && waited < 2000; waited += 20) await settle();
+    assert.equal(Object.keys(stored() ?? {}).length, 450);
+    assert.ok('b' in ((stored() ?? {})['pump-449/temp'] as object), 'a baseline as the detector writes it');
+  });
+
   it('forgets the baselines when the node is removed', async () => {
     await load({ persistInterval: 0 });
     await useConfiguredStore();

@@ -28,6 +28,20 @@ describe('baseline persistence', () => {
     assert.equal(restored.warmingCount, 0);
   });
 
+  it('persists at most the given number of changed keys per call, longest waiting first', () => {
+    const detector = detectorWith({ detectors: ['zscore'] });
+    for (const sensor of ['s1', 's2', 's3']) detector.process('a', sensor, 1, 0);
+    const stored: Record<string, unknown> = {};
+    assert.equal(detector.persist(stored, 2), 2);
+    assert.deepEqual(Object.keys(stored), ['a/s1', 'a/s2']);
+    assert.equal(detector.dirtyCount, 1);
+    detector.process('a', 's1', 2, 1000);
+    assert.equal(detector.persist(stored, 1), 1);
+    assert.ok('a/s3' in stored, 'the key waiting longest comes first');
+    assert.equal(detector.persist(stored), 1);
+    assert.equal(detector.dirtyCount, 0);
+  });
+
   it('stores numbers only', () => {
     const detector = detectorWith({ detectors: ['zscore', 'nelson'] });
     scoresOf(detector, noise(20, 3));
