@@ -18,6 +18,9 @@ const MV_CONTEXT_KEY = 'anomalyMultivariate';
 const CONTEXT_KEYS = [CONTEXT_KEY, MV_CONTEXT_KEY];
 const STATUS_PERIOD_MS = 1000;
 const MAX_BATCH = 100_000;
+/** Baselines written per turn of the event loop while saving (about a millisecond's work). */
+const SAVE_SLICE_KEYS = 100;
+const SAVE_RETRY_MS = 50;
 
 export = function register(RED: NodeAPI): void {
   function AnomalyDetectNode(this: Node, config: AnomalyDetectDef): void {
@@ -63,19 +66,48 @@ export = function register(RED: NodeAPI): void {
     };
     context.get(CONTEXT_KEYS, store as string, loaded as unknown as (err: Error, values: unknown[]) => void);
 
+    // A save writes the changed baselines a slice at a time, yielding to the readings in between,
+    // and hands them to the context store once all are written. One save runs at a time.
+    let saving = false;
+    let forgotten = false;
     const save = (then?: () => void): void => {
-      const changed = detector.persist(saved);
-      const models = multivariate?.persist();
-      if (changed === 0 && models === undefined) {
-        then?.();
+      if (saving) {
+        if (then) setTimeout(() => save(then), SAVE_RETRY_MS);
         return;
       }
-      const keys = models === undefined ? [CONTEXT_KEY] : CONTEXT_KEYS;
-      const values = models === undefined ? [saved] : [saved, models];
-      context.set(keys, values, store as string, (err?: Error) => {
-        if (err) node.warn(RED._('anomaly-detect.errors.save', { reason: describeError(err) }));
+      saving = true;
+      // The keys changed by now; those changed while saving wait for the next save.
+      let remaining = detector.dirtyCount;
+      let changed = 0;
+      const finish = (): void => {
+        saving = false;
         then?.();
-      });
+      };
+      const slice = (): void => {
+        if (forgotten) {
+          finish();
+          return;
+        }
+        const written = detector.persist(saved, Math.min(SAVE_SLICE_KEYS, remaining));
+        changed += written;
+        remaining -= written;
+        if (remaining > 0) {
+          setImmediate(slice);
+          return;
+        }
+        const models = multivariate?.persist();
+        if (changed === 0 && models === undefined) {
+          finish();
+          return;
+        }
+        const keys = models === undefined ? [CONTEXT_KEY] : CONTEXT_KEYS;
+        const values = models === undefined ? [saved] : [saved, models];
+        context.set(keys, values, store as string, (err?: Error) => {
+          if (err) node.warn(RED._('anomaly-detect.errors.save', { reason: describeError(err) }));
+          finish();
+        });
+      };
+      slice();
     };
 
     const eventMessage = (e: Emission): NodeMessage =>
@@ -164,6 +196,7 @@ export = function register(RED: NodeAPI): void {
       clearInterval(statusTimer);
       if (saveTimer) clearInterval(saveTimer);
       status.cancel();
+      forgotten = removed;
       if (removed) context.set(CONTEXT_KEYS, [undefined, undefined], store as string, () => done());
       else save(done);
     });

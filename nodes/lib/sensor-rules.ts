@@ -80,17 +80,18 @@ export interface ResolvedSensorOptions<T> {
 
 /**
  * Effective options for a key: defaults ← the sensor type's defaults ← the first matching
- * rule. Resolution runs once per key; the cache is bounded so unbounded key sets cannot grow it.
+ * rule. Keys that meet the same rule with the same sensor type share one resolved object, so
+ * per-key state holds a reference rather than its own copy of every option.
  */
 export class SensorRuleTable<T extends object> {
   private readonly rules: CompiledRule<T>[];
-  private readonly cache = new Map<string, ResolvedSensorOptions<T>>();
+  /** By rule index (−1: none) and sensor type; at most (rules + 1) × types entries. */
+  private readonly shared = new Map<string, ResolvedSensorOptions<T>>();
 
   constructor(
     private readonly defaults: T,
     rules: SensorRule<T>[],
     private readonly typeDefaults: Partial<Record<SensorType, Partial<T>>> = {},
-    private readonly maxCache = 100_000,
   ) {
     this.rules = rules.map((rule) => {
       if (rule.type !== undefined && !isSensorType(rule.type)) {
@@ -105,21 +106,19 @@ export class SensorRuleTable<T extends object> {
     });
   }
 
+  /** The options of a key; treat them as read-only, other keys share them. */
   resolve(asset: string, sensor: string): ResolvedSensorOptions<T> {
     const key = `${asset}/${sensor}`;
-    const cached = this.cache.get(key);
-    if (cached) return cached;
-    const resolved = this.compute(key, sensor);
-    if (this.cache.size >= this.maxCache) this.cache.clear();
-    this.cache.set(key, resolved);
-    return resolved;
-  }
-
-  private compute(key: string, sensor: string): ResolvedSensorOptions<T> {
-    const rule = this.rules.find((r) => r.pattern.test(r.onSensorOnly ? sensor : key));
+    const index = this.rules.findIndex((r) => r.pattern.test(r.onSensorOnly ? sensor : key));
+    const rule = index >= 0 ? this.rules[index] : undefined;
     const type = rule?.type ?? inferSensorType(sensor);
+    const id = `${index}:${type}`;
+    const known = this.shared.get(id);
+    if (known) return known;
     const options = { ...this.defaults, ...definedOnly(this.typeDefaults[type] ?? {}), ...definedOnly(rule?.options ?? {}) };
-    return { type, options };
+    const resolved = { type, options };
+    this.shared.set(id, resolved);
+    return resolved;
   }
 }
 

@@ -3,12 +3,14 @@
  * (RED.init + RED.start) and as plain function calls on the same cores (the ceiling).
  *
  *   node dist/test/bench/chain.js throughput [keys=10000]   batches of 1,000 and single-reading msgs
- *   node dist/test/bench/chain.js latency [rate=10000]      reading → anomaly-detect output, p50/p99
+ *   node dist/test/bench/chain.js latency [rate=10000]      reading → anomaly-detect output, p50/p99/max, with
+ *                                                            warm keys, baselines saved every 5 s, and the GC
  *   node dist/test/bench/chain.js memory <keys>             RSS once every key has state
  *
  * Prints figures only; nothing is asserted.
  */
-import { performance } from 'node:perf_hooks';
+import { constants, performance, PerformanceObserver } from 'node:perf_hooks';
+import v8 from 'node:v8';
 import { detectPayload } from '../../nodes/lib/anomaly/batch';
 import { settingsFromConfig } from '../../nodes/lib/anomaly/config';
 import { AnomalyDetector } from '../../nodes/lib/anomaly/detector';
@@ -27,12 +29,12 @@ function debug(text: string): void {
   if (process.env.BENCH_DEBUG) console.error(text);
 }
 
-function chainFlow(withWindows: boolean): FlowNode[] {
+function chainFlow(withWindows: boolean, detect: Partial<typeof detectConfig> = {}): FlowNode[] {
   const afterQuality = withWindows ? 'ws' : 'ad';
   const nodes: FlowNode[] = [
     { id: 'src', type: 'inject', name: 'source', repeat: '', once: false, wires: [['dq']], x: 100, y: 100 },
     { id: 'dq', type: 'data-quality', ...qualityConfig, wires: [[afterQuality], ['rejected']], x: 300, y: 100 },
-    { id: 'ad', type: 'anomaly-detect', ...detectConfig, wires: [['events'], ['normal']], x: 700, y: 100 },
+    { id: 'ad', type: 'anomaly-detect', ...detectConfig, ...detect, wires: [['events'], ['normal']], x: 700, y: 100 },
     { id: 'events', type: 'test-sink', wires: [], x: 900, y: 80 },
     { id: 'normal', type: 'test-sink', wires: [], x: 900, y: 120 },
     { id: 'rejected', type: 'test-sink', wires: [], x: 900, y: 160 },
@@ -58,11 +60,16 @@ function plainChain(): (payload: Reading | Reading[]) => number {
   };
 }
 
-/** Feeds msgs through the runtime keeping at most `inFlight` unfinished, and returns readings/s. */
-async function runThroughput(runtime: EmbeddedRuntime, msgs: Reading[][] | Reading[], readingsPerMsg: number): Promise<number> {
+/**
+ * Feeds msgs through the runtime keeping at most `inFlight` unfinished, and returns readings/s.
+ * A msg is finished when node `last` (window-stats, or anomaly-detect without it) completes it.
+ */
+async function runThroughput(
+  runtime: EmbeddedRuntime, msgs: Reading[][] | Reading[], readingsPerMsg: number, last = 'ws',
+): Promise<number> {
   let completed = 0;
   runtime.RED.hooks.add('onComplete.bench', (event: { node: { id: string } }) => {
-    if (event.node.id === 'ws') completed++;
+    if (event.node.id === last) completed++;
   });
   const source = runtime.node('src');
   const inFlight = readingsPerMsg > 1 ? 16 : 2000;
@@ -136,33 +143,54 @@ function shiftedCopy(msgs: Reading[][] | Reading[], repeat: number): Reading[][]
   return (msgs as Reading[]).map(copy);
 }
 
+/** The latency flow saves the baselines to the node context as a deployment would, here every 5 s (default 30 s). */
+const LATENCY_DETECT = { persistInterval: 5 };
+/** Rounds every key receives before the timed stretch, so its baseline is warm and it is scored. */
+const WARM_ROUNDS = Math.max(30, Number(detectConfig.warmUp) + 5);
+/** One reading in ANOMALY_EVERY is raised by 40 (8σ or more for every workload sensor): the stretch has events. */
+const ANOMALY_EVERY = 1000;
+
 async function latency(rate: number): Promise<void> {
   const keys = 10_000;
   const load = workload(keys);
-  const runtime = await startRuntime(chainFlow(false));
+  const runtime = await startRuntime(chainFlow(false, LATENCY_DETECT));
   const seconds = 12;
   const total = rate * seconds;
+  const offset = WARM_ROUNDS * keys;
   const sentAt = new Float64Array(total);
   const latencies: number[] = [];
-  const record = (msg: { _benchSeq?: number }): void => {
-    if (msg._benchSeq !== undefined) latencies.push(performance.now() - sentAt[msg._benchSeq]);
+  const eventLatencies: number[] = [];
+  const record = (into: number[][]) => (msg: { _benchSeq?: number }): void => {
+    if (msg._benchSeq === undefined) return;
+    const ms = performance.now() - sentAt[msg._benchSeq];
+    for (const list of into) list.push(ms);
   };
-  onSink('events', record as never);
-  onSink('normal', record as never);
+  onSink('events', record([latencies, eventLatencies]) as never);
+  onSink('normal', record([latencies]) as never);
+  const gc = gcRecorder();
   try {
-    await runtime.deploy(chainFlow(false));
+    await runtime.deploy(chainFlow(false, LATENCY_DETECT));
+    // Every key learns its warm-up first (batches of 1,000), so the timed readings are scored.
+    await runThroughput(runtime, batches(load, offset, 1000), 1000, 'ad');
     const source = runtime.node('src');
+    const reading = (i: number): Reading => {
+      const r = load.reading(offset + i);
+      if (i % ANOMALY_EVERY === ANOMALY_EVERY / 2) r.value += 40;
+      return r;
+    };
     // Readings arrive spread over time as from many sensors: a few every millisecond, not bursts.
     const tickMs = 1;
     const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
     let i = 0;
     const started = performance.now();
+    const warmFrom = Math.floor(total * 0.2);
     await new Promise<void>((resolve) => {
       const tick = (): void => {
         const due = Math.min(total, Math.round(((performance.now() - started) / 1000) * rate) + perTick);
         while (i < due) {
+          if (i === warmFrom) gc.start();
           sentAt[i] = performance.now();
-          source.send({ payload: load.reading(i), _benchSeq: i } as never);
+          source.send({ payload: reading(i), _benchSeq: i } as never);
           i++;
         }
         if (i >= total) setTimeout(resolve, 200);
@@ -170,16 +198,51 @@ async function latency(rate: number): Promise<void> {
       };
       tick();
     });
-    const warm = latencies.slice(Math.floor(latencies.length * 0.2)).sort((a, b) => a - b);
+    const skip = (list: number[]): number[] => list.slice(Math.floor(list.length * 0.2)).sort((a, b) => a - b);
+    const all = skip(latencies);
+    const events = skip(eventLatencies);
+    const figures = (sorted: number[]): string =>
+      `p50 ${percentile(sorted, 0.5).toFixed(2)} ms, p99 ${percentile(sorted, 0.99).toFixed(2)} ms, max ${sorted[sorted.length - 1].toFixed(2)} ms`;
     console.log(
       `latency reading → anomaly-detect output (data-quality → anomaly-detect), ${fmt(rate)} msgs/s offered, ` +
-        `${fmt(keys)} keys, ${fmt(warm.length)} msgs after warm-up: p50 ${percentile(warm, 0.5).toFixed(2)} ms, ` +
-        `p99 ${percentile(warm, 0.99).toFixed(2)} ms, max ${warm[warm.length - 1].toFixed(2)} ms ` +
+        `${fmt(keys)} warm keys, ${fmt(all.length)} msgs after warm-up: ${figures(all)} ` +
         `(received ${fmt(latencies.length)} of ${fmt(total)})`,
     );
+    console.log(`  anomaly events only (${fmt(events.length)}, one reading in ${fmt(ANOMALY_EVERY)} raised): ${figures(events)}`);
+    console.log(`  garbage collection meanwhile: ${gc.summary()}`);
   } finally {
+    gc.stop();
     await runtime.stop();
   }
+}
+
+/** Bytes used outside the young generation: what promotion and old-space allocation add to. */
+function oldGeneration(): number {
+  return v8.getHeapSpaceStatistics().reduce((sum, s) => (s.space_name === 'new_space' ? sum : sum + s.space_used_size), 0);
+}
+
+/** Counts the collector's pauses (minor and major, with the longest) and the old generation's growth once started. */
+function gcRecorder(): { start(): void; stop(): void; summary(): string } {
+  const pauses = { minor: [] as number[], major: [] as number[] };
+  let oldAtStart = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      (kind === constants.NODE_PERFORMANCE_GC_MAJOR ? pauses.major : pauses.minor).push(entry.duration);
+    }
+  });
+  const describe = (name: string, list: number[]): string =>
+    `${list.length} ${name} (longest ${list.length ? Math.max(...list).toFixed(1) : '0'} ms, total ${list.reduce((a, b) => a + b, 0).toFixed(0)} ms)`;
+  return {
+    start: () => {
+      oldAtStart = oldGeneration();
+      observer.observe({ entryTypes: ['gc'] });
+    },
+    stop: () => observer.disconnect(),
+    summary: () =>
+      `${describe('minor', pauses.minor)}, ${describe('major', pauses.major)}; old generation ` +
+      `${fmt((oldGeneration() - oldAtStart) / 2 ** 20, 1)} MiB larger at the end (net of any major collection)`,
+  };
 }
 
 async function memory(keys: number): Promise<void> {

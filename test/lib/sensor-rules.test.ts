@@ -48,7 +48,8 @@ describe('sensor-rules', () => {
       type: 'speed',
       options: { min: -Infinity, max: Infinity, maxRate: 99 },
     });
-    assert.equal(table.resolve('pump-1', 'speed'), table.resolve('pump-1', 'speed'));
+    assert.equal(table.resolve('pump-1', 'speed'), table.resolve('pump-2', 'speed'), 'same rule and type: one shared object');
+    assert.notEqual(table.resolve('pump-7', 'temperature'), table.resolve('pump-1', 'temperature'));
   });
 
   it('ignores empty rule cells and rejects unknown types', () => {

@@ -5,6 +5,7 @@ import helper from 'node-red-node-test-helper';
 import { events, recorder, withCatalog } from '../support/node-helper';
 import type { Node, NodeMessage } from 'node-red';
 import anomalyDetectNode from '../../nodes/anomaly-detect';
+import { SLOW_PROCESS_PROFILE } from '../../nodes/lib/anomaly/config';
 import type { AnomalyEvent } from '../../nodes/lib/anomaly/events';
 import type { WindowStats } from '../../nodes/lib/stats/types';
 import { pumpReadings } from '../lib/anomaly/pump';
@@ -147,6 +148,18 @@ describe('anomaly-detect node', () => {
     await out.next();
   });
 
+  it('saves the baselines of many keys on its interval, a slice at a time, into the node context', async () => {
+    const node = await load({ persistInterval: 0.05 });
+    const normal = recorder<OutMessage>('normal');
+    const readings = Array.from({ length: 450 }, (_, i) => ({ asset: `pump-${i}`, sensor: 'temp', value: 50, ts: T0 }));
+    node.receive({ payload: readings });
+    await normal.next();
+    const stored = (): Record<string, unknown> | undefined => node.context().get('anomalyBaselines') as Record<string, unknown> | undefined;
+    for (let waited = 0; Object.keys(stored() ?? {}).length < 450 && waited < 2000; waited += 20) await settle();
+    assert.equal(Object.keys(stored() ?? {}).length, 450);
+    assert.ok('b' in ((stored() ?? {})['pump-449/temp'] as object), 'a baseline as the detector writes it');
+  });
+
   it('forgets the baselines when the node is removed', async () => {
     await load({ persistInterval: 0 });
     await useConfiguredStore();
@@ -194,6 +207,27 @@ describe('anomaly-detect node', () => {
     node.receive({ payload: [...steady(20, 5), { asset: 'pump-1', sensor: 'temp', value: 99, ts: T0 + 60_000 }] });
     await new Promise((resolve) => setTimeout(resolve, 1100));
     assert.deepEqual(statuses.at(-1), { fill: 'green', shape: 'dot', text: '1 keys · 1 firing' });
+  });
+
+  it('the level-shift detector of the slow-process profile fires on a drop and names itself in the event', async () => {
+    const node = await load({ ...SLOW_PROCESS_PROFILE, warmUp: 100, window: 100 });
+    const out = recorder<OutMessage>('events');
+    for (const r of steady(150)) node.receive({ payload: r });
+    const drop = steady(20, 150).map((r) => ({ ...r, value: r.value - 10 }));
+    for (const r of drop) node.receive({ payload: r });
+    const [msg] = await out.next();
+    const event = msg.payload as AnomalyEvent;
+    assert.ok(event.ts >= T0 + 150_000, 'nothing before the drop');
+    assert.deepEqual(event.detectors.map((d) => d.name), ['shift']);
+    assert.ok(event.detectors[0].detail && 'short' in event.detectors[0].detail);
+  });
+
+  it('refuses level-shift spans where the long one is not longer, with the reason', async () => {
+    const node = await load({ shiftShort: 20, shiftLong: 10 });
+    const caught = recorder<OutMessage>('caught');
+    node.receive({ payload: steady(1)[0] });
+    const [msg] = await caught.next();
+    assert.match(String(msg.error?.message), /shiftLong/);
   });
 
   it('with an invalid configuration every message fails to a Catch node with the reason', async () => {

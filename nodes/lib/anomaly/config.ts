@@ -30,6 +30,9 @@ export interface AnomalyDetectConfig extends MultivariateFields {
   cusumH?: Field;
   chartLambda?: Field;
   chartL?: Field;
+  shiftShort?: Field;
+  shiftLong?: Field;
+  shiftThreshold?: Field;
   /** "1,2,5" */
   nelsonRules?: string;
   minStd?: Field;
@@ -66,6 +69,16 @@ export interface NodeSettings {
   persistIntervalMs: number;
 }
 
+/**
+ * The recommended settings for a slow process such as a machine temperature read every 5 minutes:
+ * the multi-scale level shift alone (one hour against one day), frozen after a warm-up of normal
+ * running that the user sets (a few days), an episode clearing at half the threshold, and at most
+ * one new alert per key every 12 hours.
+ */
+export const SLOW_PROCESS_PROFILE: Readonly<AnomalyDetectConfig> = {
+  detectors: ['shift'], shiftShort: 12, shiftLong: 288, shiftThreshold: 3, mode: 'freeze', clearRatio: 0.5, cooldown: 43_200,
+};
+
 /** Editor fields → detector configuration; unset fields take the defaults, bad ones fail validation. */
 export function settingsFromConfig(c: AnomalyDetectConfig): NodeSettings {
   const d = DEFAULT_SENSOR_OPTIONS;
@@ -85,6 +98,9 @@ export function settingsFromConfig(c: AnomalyDetectConfig): NodeSettings {
     cusumH: num(c.cusumH, d.cusumH),
     chartLambda: num(c.chartLambda, d.chartLambda),
     chartL: num(c.chartL, d.chartL),
+    shiftShort: num(c.shiftShort, d.shiftShort),
+    shiftLong: num(c.shiftLong, d.shiftLong),
+    shiftThreshold: num(c.shiftThreshold, d.shiftThreshold),
     nelsonRules: c.nelsonRules === undefined ? d.nelsonRules : list(c.nelsonRules).map(Number),
     minStd: num(c.minStd, d.minStd),
   };

@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../status';
 import type { AlertState, AnomalyEvent } from './events';
 import { AlertStage, FatigueState } from './fatigue';
 import { DETECTOR_COUNT, KeyModel, type KeyModelJSON } from './model';
-import { compileOptions, TYPE_DEFAULTS, validateConfig, type DetectorConfig, type SensorOptions } from './options';
+import { compileOptions, TYPE_DEFAULTS, validateConfig, type CompiledOptions, type DetectorConfig, type SensorOptions } from './options';
 
 class KeyState {
   readonly fatigue = new FatigueState();
@@ -41,6 +41,8 @@ export interface Outcome {
 export class AnomalyDetector {
   private readonly keys = new Map<string, KeyState>();
   private readonly table: SensorRuleTable<SensorOptions>;
+  /** One compiled form per distinct resolved options object, shared by its keys. */
+  private readonly compiled = new Map<SensorOptions, CompiledOptions>();
   private readonly scores = new Float64Array(DETECTOR_COUNT);
   private readonly outcome: Outcome = {
     ok: true, key: '', score: 0, warmingUp: false, firing: false, state: undefined, event: undefined, error: undefined,
@@ -55,7 +57,7 @@ export class AnomalyDetector {
   constructor(readonly config: DetectorConfig, now: Clock = systemClock) {
     validateConfig(config);
     this.alerts = new AlertStage(config.fatigue, config.severities, now);
-    this.table = new SensorRuleTable(config.sensor, config.rules, TYPE_DEFAULTS, config.maxKeys);
+    this.table = new SensorRuleTable(config.sensor, config.rules, TYPE_DEFAULTS);
   }
 
   /** Keys in a firing episode. */
@@ -114,7 +116,13 @@ export class AnomalyDetector {
       this.keyLimitHits++;
       return undefined;
     }
-    const model = new KeyModel(compileOptions(this.table.resolve(asset, sensor).options), this.config.mode === 'freeze');
+    const options = this.table.resolve(asset, sensor).options;
+    let compiled = this.compiled.get(options);
+    if (compiled === undefined) {
+      compiled = compileOptions(options);
+      this.compiled.set(options, compiled);
+    }
+    const model = new KeyModel(compiled, this.config.mode === 'freeze');
     const stored = this.pending[key];
     if (stored !== undefined) {
       model.restore(stored);
@@ -134,10 +142,19 @@ export class AnomalyDetector {
     this.pending = { ...stored };
   }
 
-  /** Writes the states changed since the last call into `target`; returns how many. */
-  persist(target: Record<string, KeyModelJSON | unknown>): number {
-    const changed = this.dirty;
-    this.dirty = [];
+  /** Keys changed since they were last persisted. */
+  get dirtyCount(): number {
+    return this.dirty.length;
+  }
+
+  /**
+   * Writes the states changed since they were last persisted into `target`, at most `limit` of
+   * them (the longest-waiting first), so that a caller can spread a large save over several turns
+   * of the event loop. Returns how many were written.
+   */
+  persist(target: Record<string, KeyModelJSON | unknown>, limit = Infinity): number {
+    const changed = this.dirty.length <= limit ? this.dirty : this.dirty.splice(0, limit);
+    if (changed === this.dirty) this.dirty = [];
     for (const st of changed) {
       st.dirty = false;
       target[st.key] = st.model.toJSON();

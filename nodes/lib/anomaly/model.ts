@@ -3,6 +3,7 @@ import { clampScore, type DetectorScore, type ExpectedRange } from './events';
 import { NelsonRing, nelsonRuleList } from './nelson';
 import type { SortedWindow } from './rolling';
 import { DETECTOR_NAMES, detectorBit, type CompiledOptions } from './options';
+import { LevelShift, type LevelShiftJSON } from './shift';
 
 const Z = detectorBit('zscore');
 const EWMA = detectorBit('ewma');
@@ -13,6 +14,7 @@ const RATE = detectorBit('rate');
 const CUSUM = detectorBit('cusum');
 const CHART = detectorBit('ewmaChart');
 const NELSON = detectorBit('nelson');
+const SHIFT = detectorBit('shift');
 
 /** Index of each detector's score in the scores array. */
 export const SCORE_INDEX = Object.fromEntries(DETECTOR_NAMES.map((n, i) => [n, i])) as Record<
@@ -33,6 +35,8 @@ export interface KeyModelJSON {
   r?: [number, number];
   /** Nelson z history, oldest first. */
   z?: number[];
+  /** Level-shift EWMAs and the learned statistics of their difference. */
+  s?: LevelShiftJSON;
 }
 
 /** σ of the EWMA chart statistic after t steps from its start (exact, not the asymptotic limit). */
@@ -55,12 +59,14 @@ export class KeyModel {
   chartT = 0;
   nelson: NelsonRing | undefined;
   nelsonHits = 0;
+  shift: LevelShift | undefined;
   lastValue = NaN;
   lastTs = NaN;
 
   constructor(readonly o: CompiledOptions, private readonly freeze: boolean) {
     this.baseline = new Baseline(o.window, o.sorted, o.ewmaAlpha);
     this.nelson = o.flags & NELSON ? new NelsonRing() : undefined;
+    this.shift = o.flags & SHIFT ? new LevelShift(o.shiftShort, o.shiftLong) : undefined;
   }
 
   get ready(): boolean {
@@ -83,6 +89,8 @@ export class KeyModel {
     if (flags & RATE && ts > this.lastTs) {
       out[SCORE_INDEX.rate] = Math.abs(x - this.lastValue) / ((ts - this.lastTs) / 1000) / (o.rateLimit as number);
     }
+    // The EWMAs follow every value, warming up or not, so the level is current when scoring starts.
+    if (this.shift) this.shift.update(x);
     if (this.ready) this.scoreStatistical(x, out);
     let max = 0;
     for (let i = 0; i < DETECTOR_COUNT; i++) {
@@ -124,6 +132,7 @@ export class KeyModel {
       const sz = ewmaChartSigma(sigma, o.chartLambda, this.chartT);
       out[SCORE_INDEX.ewmaChart] = Math.abs(this.chartZ - mean) / (o.chartL * sz);
     }
+    if (this.shift) out[SCORE_INDEX.shift] = this.shift.score(o.shiftThreshold, this.floor(0, mean));
     if (this.nelson) {
       this.nelsonHits = this.nelson.push(u, o.nelsonMask);
       const rule1 = o.nelsonMask & 1 ? Math.abs(u) / 3 : 0;
@@ -133,6 +142,7 @@ export class KeyModel {
 
   learn(x: number, ts: number, learnBaseline: boolean): void {
     if (learnBaseline) {
+      if (this.shift && !this.baseline.frozen) this.shift.learn();
       this.baseline.learn(x);
       if (this.freeze && this.baseline.samples >= this.o.warmUp) this.baseline.frozen = true;
     }
@@ -202,6 +212,11 @@ export class KeyModel {
         case 'ewmaChart':
           entry.detail = { ewma: this.chartZ };
           break;
+        case 'shift': {
+          const shift = this.shift as LevelShift;
+          entry.detail = { short: shift.shortMean, long: shift.longMean };
+          break;
+        }
       }
       list.push(entry);
     }
@@ -237,6 +252,7 @@ export class KeyModel {
     const json: KeyModelJSON = { b: this.baseline.toJSON(), d: [this.cusumHi, this.cusumLo, this.chartZ, this.chartT] };
     if (Number.isFinite(this.lastTs)) json.r = [this.lastValue, this.lastTs];
     if (this.nelson && this.nelson.count > 0) json.z = this.nelson.toArray();
+    if (this.shift) json.s = this.shift.toJSON();
     return json;
   }
 
@@ -250,6 +266,7 @@ export class KeyModel {
     [this.cusumHi, this.cusumLo, this.chartZ, this.chartT] = j.d;
     if (Array.isArray(j.r) && j.r.length === 2 && j.r.every(Number.isFinite)) [this.lastValue, this.lastTs] = j.r;
     if (this.nelson && Array.isArray(j.z)) for (const z of j.z) if (Number.isFinite(z)) this.nelson.push(z, 0);
+    if (this.shift && j.s !== undefined) this.shift.restore(j.s);
     return true;
   }
 }

@@ -5,7 +5,7 @@ import { DEFAULT_FATIGUE, type FatigueOptions } from './fatigue';
 
 /** The univariate detectors, in the order their scores are kept. */
 export const DETECTOR_NAMES = [
-  'zscore', 'ewma', 'robust', 'iqr', 'limits', 'rate', 'cusum', 'ewmaChart', 'nelson',
+  'zscore', 'ewma', 'robust', 'iqr', 'limits', 'rate', 'cusum', 'ewmaChart', 'nelson', 'shift',
 ] as const;
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
 
@@ -39,6 +39,10 @@ export interface SensorOptions {
   /** EWMA control chart smoothing λ and limit width L. */
   chartLambda: number;
   chartL: number;
+  /** Level shift: spans (samples) of the short and long EWMA, and |difference − mean| in σ at score 1. */
+  shiftShort: number;
+  shiftLong: number;
+  shiftThreshold: number;
   /** Enabled Nelson rules, 1..8. */
   nelsonRules: number[];
   /** Floor for every σ (the sensor's resolution), so a flat signal does not give infinite scores. */
@@ -58,6 +62,9 @@ export const DEFAULT_SENSOR_OPTIONS: SensorOptions = {
   cusumH: 5,
   chartLambda: 0.2,
   chartL: 3,
+  shiftShort: 12,
+  shiftLong: 288,
+  shiftThreshold: 4,
   nelsonRules: [1, 2, 3, 4, 5, 6, 7, 8],
   minStd: 0,
 };
@@ -126,6 +133,10 @@ export function validateSensorOptions(o: SensorOptions, where = 'options'): void
   positive(at('cusumH'), o.cusumH);
   positive(at('chartLambda'), o.chartLambda, 1);
   positive(at('chartL'), o.chartL);
+  integer(at('shiftShort'), o.shiftShort, 1, MAX_WINDOW);
+  integer(at('shiftLong'), o.shiftLong, 2, 10_000_000);
+  if (!(o.shiftLong > o.shiftShort)) invalid(at('shiftLong must be longer than shiftShort'));
+  positive(at('shiftThreshold'), o.shiftThreshold);
   if (typeof o.minStd !== 'number' || !(o.minStd >= 0)) invalid(at('minStd must be ≥ 0'));
   for (const name of ['min', 'max', 'rateLimit'] as const) {
     const v = o[name];

@@ -97,7 +97,7 @@ export class DataQualityChecker implements NormaliseHost {
 
   constructor(config: Partial<QualityConfig> = {}, private readonly now: Clock = systemClock) {
     this.config = { ...DEFAULT_QUALITY_CONFIG, ...config };
-    this.table = new SensorRuleTable(this.config.defaults, this.config.rules, TYPE_RANGES, this.config.maxKeys);
+    this.table = new SensorRuleTable(this.config.defaults, this.config.rules, TYPE_RANGES);
     this.store = new KeyStore(this.config.maxKeys, this.config.keyLimit);
     this.nodeScore = new ScoreRing(this.config.scoreWindow);
   }
@@ -204,7 +204,9 @@ export class DataQualityChecker implements NormaliseHost {
   }
 
   private finish(single: boolean): MessageOutcome {
-    const scores: Record<string, number> = {};
+    // Keyed by asset/sensor: an ordinary object would get a new hidden class for every key it meets,
+    // allocated in the old generation; a prototype-less one is a plain dictionary from the start.
+    const scores: Record<string, number> = Object.create(null) as Record<string, number>;
     for (const state of this.touched) scores[state.key] = state.score.score;
     const quality: QualitySummary = {
       accepted: this.accepted.length,
@@ -229,7 +231,7 @@ export class DataQualityChecker implements NormaliseHost {
       accepted: [],
       rejected: [],
       failure,
-      quality: { accepted: 0, rejected: 0, uncertain: 0, scores: {} },
+      quality: { accepted: 0, rejected: 0, uncertain: 0, scores: Object.create(null) as Record<string, number> },
     };
   }
 }

@@ -6,7 +6,7 @@ import { DEFAULT_FATIGUE } from '../../../nodes/lib/anomaly/fatigue';
 import { DEFAULT_CONFIG, DEFAULT_SENSOR_OPTIONS, type DetectorName } from '../../../nodes/lib/anomaly/options';
 import { detectorWith, noise, scoresOf } from './signals';
 
-const EVERY: DetectorName[] = ['zscore', 'ewma', 'robust', 'iqr', 'limits', 'rate', 'cusum', 'ewmaChart', 'nelson'];
+const EVERY: DetectorName[] = ['zscore', 'ewma', 'robust', 'iqr', 'limits', 'rate', 'cusum', 'ewmaChart', 'nelson', 'shift'];
 
 describe('baseline persistence', () => {
   it('a restored detector scores like the one that kept running', () => {
@@ -26,6 +26,20 @@ describe('baseline persistence', () => {
     actual.forEach((score, i) => assert.ok(Math.abs(score - expected[i]) < 1e-9, `reading ${i}: ${score} vs ${expected[i]}`));
     assert.ok(expected.some((s) => s >= 1), 'the comparison includes an anomaly');
     assert.equal(restored.warmingCount, 0);
+  });
+
+  it('persists at most the given number of changed keys per call, longest waiting first', () => {
+    const detector = detectorWith({ detectors: ['zscore'] });
+    for (const sensor of ['s1', 's2', 's3']) detector.process('a', sensor, 1, 0);
+    const stored: Record<string, unknown> = {};
+    assert.equal(detector.persist(stored, 2), 2);
+    assert.deepEqual(Object.keys(stored), ['a/s1', 'a/s2']);
+    assert.equal(detector.dirtyCount, 1);
+    detector.process('a', 's1', 2, 1000);
+    assert.equal(detector.persist(stored, 1), 1);
+    assert.ok('a/s3' in stored, 'the key waiting longest comes first');
+    assert.equal(detector.persist(stored), 1);
+    assert.equal(detector.dirtyCount, 0);
   });
 
   it('stores numbers only', () => {

@@ -5,6 +5,10 @@ import { KeyState, KeyStore } from '../../../nodes/lib/quality/key-state';
 import { UNBOUNDED_RULES } from '../../../nodes/lib/quality/rules';
 import { ScoreRing } from '../../../nodes/lib/quality/score-ring';
 
+/** msg.quality.scores is a prototype-less dictionary. */
+const dictionary = (entries: Record<string, number>): Record<string, number> =>
+  Object.assign(Object.create(null) as Record<string, number>, entries);
+
 const NOW = Date.UTC(2024, 5, 1, 12, 0, 0);
 const reading = (sensor: string, value: number, ts = NOW) => ({ asset: 'pump-1', sensor, value, ts });
 
@@ -64,7 +68,7 @@ describe('data-quality checker', () => {
     assert.deepEqual(outcome.rejected.map((r) => r.error.code), ['OUT_OF_RANGE', 'INVALID_PAYLOAD']);
     assert.equal(outcome.rejected[1].input, 'junk');
     assert.deepEqual(outcome.quality, {
-      accepted: 2, rejected: 2, uncertain: 0, scores: { 'pump-1/temperature': 0.5, 'pump-1/vibration': 1 },
+      accepted: 2, rejected: 2, uncertain: 0, scores: dictionary({ 'pump-1/temperature': 0.5, 'pump-1/vibration': 1 }),
     });
   });
 
