@@ -36,10 +36,13 @@ export class Centring {
     return this.deviation;
   }
 
-  /** Moves the centre towards the vector; a running mean until timeConstant vectors have been seen. */
-  follow(values: ArrayLike<number>): void {
+  /**
+   * Moves the centre towards the vector; a running mean until timeConstant vectors have been seen.
+   * `slowdown` divides the step (a centre that should barely move).
+   */
+  follow(values: ArrayLike<number>, slowdown = 1): void {
     this.seen++;
-    const weight = Math.max(this.floor, 1 / this.seen);
+    const weight = Math.max(this.floor, 1 / this.seen) / slowdown;
     for (let j = 0; j < this.width; j++) this.centre[j] += weight * (values[j] - this.centre[j]);
   }
 
