@@ -1,6 +1,5 @@
 import { PdmError } from '../errors';
 import { roundScore, type DetectorScore } from './events';
-import { Centring, type CentringJSON } from './multivariate-centring';
 import { Smoother, type SmootherJSON } from './smoother';
 
 /**
@@ -17,8 +16,12 @@ import { Smoother, type SmootherJSON } from './smoother';
  *   show later are larger than any it showed so far. Its scale is widened by that persistence
  *   ratio, so such sensors need a larger move to count, while a sensor with white measurement
  *   noise (a flow meter) keeps its scale.
- * While the asset is firing the centre still follows, FIRING_SLOWDOWN times more slowly, so that
- * a lasting new level eventually becomes the normal instead of holding the alarm for ever.
+ * A sensor beyond the limit moves its centre OUT_SLOWDOWN times more slowly, plus its training
+ * trend: a fault does not quickly become its new normal, a lasting new level eventually does
+ * instead of holding the alarm for ever, and a sensor that was warming in training is not
+ * declared out for ever because it went on warming. The sensors within the limit keep following
+ * at full speed, so a temperature that creeps during another sensor's fault does not hold the
+ * alarm after that fault has gone.
  */
 export interface DeviationOptions {
   /** Sensor names, fixing the order of every vector. */
@@ -31,8 +34,8 @@ export interface DeviationOptions {
   centreTime: number;
 }
 
-/** How much more slowly the centre follows while the asset is firing. */
-export const FIRING_SLOWDOWN = 30;
+/** How much more slowly the centre of a sensor beyond the limit follows. */
+export const OUT_SLOWDOWN = 30;
 
 /** Relative floor of a sensor's scale. */
 const RESOLUTION = 1e-9;
@@ -42,7 +45,9 @@ export interface DeviationStreamJSON {
   /** Per sensor: the divisor of its deviation. */
   scales?: number[];
   limit?: number;
-  centring?: CentringJSON;
+  /** Per sensor: least-squares slope over the training vectors, per vector. */
+  slopes?: number[];
+  centre?: number[];
   means?: SmootherJSON[];
 }
 
@@ -59,10 +64,27 @@ function populationStd(values: number[]): number {
   return Math.sqrt(values.reduce((s, x) => s + (x - mean) ** 2, 0) / values.length);
 }
 
+/** Least-squares slope of column j against the row index. */
+function slopeOf(rows: number[][], j: number): number {
+  const n = rows.length;
+  const meanT = (n - 1) / 2;
+  const meanX = rows.reduce((sum, r) => sum + r[j], 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  rows.forEach((r, t) => {
+    sxy += (t - meanT) * (r[j] - meanX);
+    sxx += (t - meanT) ** 2;
+  });
+  return sxy / sxx;
+}
+
 export class DeviationStream {
   readonly sensors: readonly string[];
   private readonly options: DeviationOptions;
-  private readonly centring: Centring;
+  private readonly centre: Float64Array;
+  /** 1 / the centre's time constant. */
+  private readonly weight: number;
+  private slopes: number[] = [];
   private readonly means: Smoother[];
   private readonly smoothed: Float64Array;
   private readonly ratio: Float64Array;
@@ -82,7 +104,9 @@ export class DeviationStream {
     }
     this.options = { ...options, sensors: sensors.slice() };
     this.sensors = this.options.sensors;
-    this.centring = new Centring(sensors.length, centreTime);
+    if (!(Number.isInteger(centreTime) && centreTime >= 2)) throw new PdmError('INVALID_CONFIG', 'the centre time constant must be a whole number of vectors ≥ 2');
+    this.centre = new Float64Array(sensors.length);
+    this.weight = 1 / centreTime;
     this.means = sensors.map(() => new Smoother({ kind: 'mean', window }));
     this.smoothed = new Float64Array(sensors.length);
     this.ratio = new Float64Array(sensors.length);
@@ -116,11 +140,15 @@ export class DeviationStream {
   }
 
   /**
-   * Moves the centre towards this vector (once trained): at full speed for an accepted vector
-   * (the asset not firing, the score within the limit), FIRING_SLOWDOWN times slower otherwise.
+   * Moves the centre towards the vector last updated (once trained): each sensor within the limit
+   * at full speed, each one beyond it OUT_SLOWDOWN times more slowly and along its training trend.
    */
-  follow(values: ArrayLike<number>, accepted: boolean): void {
-    if (this.trained) this.centring.follow(values, accepted ? 1 : FIRING_SLOWDOWN);
+  follow(values: ArrayLike<number>): void {
+    if (!this.trained) return;
+    for (let j = 0; j < this.centre.length; j++) {
+      const out = this.ratio[j] > this.limit;
+      this.centre[j] += (out ? this.weight / OUT_SLOWDOWN : this.weight) * (values[j] - this.centre[j]) + (out ? this.slopes[j] : 0);
+    }
   }
 
   /** The deviation score with the sensors at or over `low` × the limit, largest first, as their share of the limit. */
@@ -135,13 +163,14 @@ export class DeviationStream {
 
   toJSON(): DeviationStreamJSON {
     if (!this.trained) return { baseline: this.baseline.map((v) => v.slice()) };
-    return { baseline: [], scales: this.scales.slice(), limit: this.limit, centring: this.centring.toJSON(), means: this.means.map((m) => m.toJSON()) };
+    return {
+      baseline: [], scales: this.scales.slice(), limit: this.limit, slopes: this.slopes.slice(), centre: Array.from(this.centre), means: this.means.map((m) => m.toJSON()),
+    };
   }
 
   /** |smoothed − centre| / scale per sensor, in a buffer reused by the next call. */
   private ratios(): Float64Array {
-    const deviation = this.centring.deviationOf(this.smoothed);
-    for (let j = 0; j < this.scales.length; j++) this.ratio[j] = Math.abs(deviation[j]) / this.scales[j];
+    for (let j = 0; j < this.scales.length; j++) this.ratio[j] = Math.abs(this.smoothed[j] - this.centre[j]) / this.scales[j];
     return this.ratio;
   }
 
@@ -167,18 +196,20 @@ export class DeviationStream {
     const settle = Math.max(window, Math.min(centreTime, Math.floor(trainingSize / 2)));
     const deviations: number[][] = this.sensors.map(() => []);
     const smoothed: number[][] = this.sensors.map(() => []);
-    // The centre starts at the first vector with its steady weight (not as a running mean), so it
-    // lags a trending sensor in training as much as it will while scoring, and the scale includes that lag.
-    this.centring.restore({ centre: rows[0], seen: centreTime });
+    // The centre starts with its steady weight (not as a running mean) and behind the first vector
+    // by the lag a steady trend at the training slope would have given it, so training shows the
+    // lag the centre will have on a trending sensor while scoring, and the scale includes it.
+    const slopes = this.sensors.map((_, j) => slopeOf(rows, j));
+    rows[0].forEach((x, j) => (this.centre[j] = x - slopes[j] * centreTime));
     rows.forEach((row, i) => {
       this.smooth(row);
-      const deviation = this.centring.deviationOf(this.smoothed);
       for (let j = 0; j < d; j++) {
-        if (i >= settle) deviations[j].push(deviation[j]);
+        if (i >= settle) deviations[j].push(this.smoothed[j] - this.centre[j]);
         if (i >= window) smoothed[j].push(this.smoothed[j]);
+        this.centre[j] += this.weight * (row[j] - this.centre[j]);
       }
-      this.centring.follow(row);
     });
+    this.slopes = slopes;
     this.scales = this.sensors.map((_, j) => {
       const noise = populationStd(rows.map((r) => r[j])) / Math.sqrt(window);
       const persistence = noise > 0 ? Math.max(1, populationStd(smoothed[j]) / noise) : 1;
@@ -195,14 +226,15 @@ export class DeviationStream {
   private restore(state: DeviationStreamJSON): void {
     const d = this.sensors.length;
     const isNumbers = (x: unknown, n: number): x is number[] => Array.isArray(x) && x.length === n && x.every((v) => typeof v === 'number' && Number.isFinite(v));
-    const { scales, limit, means } = state;
+    const { scales, limit, slopes, centre, means } = state;
     if (scales !== undefined) {
-      const valid = isNumbers(scales, d) && scales.every((s) => s > 0)
+      const valid = isNumbers(scales, d) && scales.every((s) => s > 0) && isNumbers(slopes, d) && isNumbers(centre, d)
         && typeof limit === 'number' && limit > 0 && Array.isArray(means) && means.length === d;
       if (!valid) throw new PdmError('INVALID_CONFIG', 'stored deviation model is invalid');
-      this.centring.restore(state.centring);
+      this.centre.set(centre);
       means.forEach((m, j) => this.means[j].restore(m));
       this.scales = scales.slice();
+      this.slopes = slopes.slice();
       this.limit = limit;
       return;
     }

@@ -36,13 +36,10 @@ export class Centring {
     return this.deviation;
   }
 
-  /**
-   * Moves the centre towards the vector; a running mean until timeConstant vectors have been seen.
-   * `slowdown` divides the step (a centre that should barely move).
-   */
-  follow(values: ArrayLike<number>, slowdown = 1): void {
+  /** Moves the centre towards the vector; a running mean until timeConstant vectors have been seen. */
+  follow(values: ArrayLike<number>): void {
     this.seen++;
-    const weight = Math.max(this.floor, 1 / this.seen) / slowdown;
+    const weight = Math.max(this.floor, 1 / this.seen);
     for (let j = 0; j < this.width; j++) this.centre[j] += weight * (values[j] - this.centre[j]);
   }
 
