@@ -2,27 +2,7 @@ import { PdmError } from '../errors';
 import { roundScore, type DetectorScore } from './events';
 import { Smoother, type SmootherJSON } from './smoother';
 
-/**
- * Per-sensor deviation scoring of one asset: each sensor's short rolling mean is compared with a
- * slow moving centre of the same sensor, in units of that sensor's own variability during
- * training, and the vector's score is the largest of these, divided by the largest one the
- * training vectors reached (1 = as far out as anything seen in training).
- *
- * Two choices make it hold up on plant data where a T² over fixed means does not:
- * - The centre follows slow level changes (a housing warming up, fluid heating), so a sensor
- *   that creeps is judged against its recent normal; a step or a fast drift still stands out.
- * - A sensor whose smoothed value wanders more than its sample noise explains (a temperature
- *   that swings over minutes) is under-sampled by a short training part: the slow swings it will
- *   show later are larger than any it showed so far. Its scale is widened by that persistence
- *   ratio, so such sensors need a larger move to count, while a sensor with white measurement
- *   noise (a flow meter) keeps its scale.
- * A sensor beyond the limit moves its centre OUT_SLOWDOWN times more slowly, plus its training
- * trend: a fault does not quickly become its new normal, a lasting new level eventually does
- * instead of holding the alarm for ever, and a sensor that was warming in training is not
- * declared out for ever because it went on warming. The sensors within the limit keep following
- * at full speed, so a temperature that creeps during another sensor's fault does not hold the
- * alarm after that fault has gone.
- */
+/** Options of the per-sensor deviation scorer (DeviationStream). */
 export interface DeviationOptions {
   /** Sensor names, fixing the order of every vector. */
   sensors: string[];
@@ -78,6 +58,27 @@ function slopeOf(rows: number[][], j: number): number {
   return sxy / sxx;
 }
 
+/**
+ * Per-sensor deviation scoring of one asset: each sensor's short rolling mean is compared with a
+ * slow moving centre of the same sensor, in units of that sensor's own variability during
+ * training, and the vector's score is the largest of these, divided by the largest one the
+ * training vectors reached (1 = as far out as anything seen in training).
+ *
+ * What makes it hold up on plant data where a T² over fixed means does not:
+ * - The centre follows slow level changes (a housing warming up, fluid heating), so a sensor
+ *   that creeps is judged against its recent normal; a step or a fast drift still stands out.
+ * - A sensor whose smoothed value wanders more than its sample noise explains (a temperature
+ *   that swings over minutes) is under-sampled by a short training part: the slow swings it will
+ *   show later are larger than any it showed so far. Its scale is widened by that persistence
+ *   ratio, so such sensors need a larger move to count, while a sensor with white measurement
+ *   noise (a flow meter) keeps its scale.
+ * - A sensor beyond the limit moves its centre OUT_SLOWDOWN times more slowly, plus its training
+ *   trend: a fault does not quickly become its new normal, a lasting new level eventually does
+ *   instead of holding the alarm for ever, and a sensor that was warming in training is not
+ *   declared out for ever because it went on warming. The sensors within the limit keep following
+ *   at full speed, so a temperature that creeps during another sensor's fault does not hold the
+ *   alarm after that fault has gone.
+ */
 export class DeviationStream {
   readonly sensors: readonly string[];
   private readonly options: DeviationOptions;
