@@ -276,6 +276,21 @@ describe('anomaly-detect node', () => {
       assert.equal((msg.payload as AnomalyEvent).sensor, 'flow,pressure,current', 'scored at once, without relearning');
     });
 
+    it('method "deviation" fires an event naming the sensor that stepped', async () => {
+      const node = await load({ ...MV, detectors: [], mvMethod: 'deviation' });
+      const normal = recorder<OutMessage>('normal');
+      const out = recorder<OutMessage>('events');
+      train(node);
+      await normal.next();
+      const stepped = [100, 101, 102, 103, 104, 105].flatMap((i) => pumpReadings('pump-7', i, T0).map((r) => (r.sensor === 'flow' ? { ...r, value: r.value + 40 } : r)));
+      node.receive({ payload: stepped });
+      const [msg] = await out.next();
+      const event = msg.payload as AnomalyEvent<Record<string, number>>;
+      assert.equal(event.sensor, 'flow,pressure,current');
+      assert.equal(event.detectors[0].name, 'deviation');
+      assert.equal(Object.keys(event.detectors[0].detail ?? {})[0], 'flow');
+    });
+
     it('refuses a sensor list that is not a list of names, with the reason', async () => {
       const node = await load({ ...MV, mvSensors: 'flow,press*' });
       const caught = recorder<OutMessage>('caught');

@@ -10,6 +10,8 @@ export interface MultivariateFields {
   /** Comma list of sensor names, in vector order. */
   mvSensors?: string;
   mvAlign?: string;
+  /** 'pca' (T² and Q) or 'deviation' (each sensor against its moving centre). */
+  mvMethod?: string;
   /** Milliseconds. */
   mvTolerance?: Field;
   /** Milliseconds. */
@@ -27,11 +29,16 @@ export interface MultivariateFields {
   mvCentring?: boolean;
   /** Vectors. */
   mvCentringTime?: Field;
+  /** 'deviation': rolling-mean length, vectors. */
+  mvDevWindow?: Field;
+  /** 'deviation': moving-centre time constant, vectors. */
+  mvDevCentreTime?: Field;
 }
 
 /** Editor defaults of the multivariate section. */
 export const MULTIVARIATE_DEFAULTS = {
   align: 'timestamp',
+  method: 'pca',
   toleranceMs: 500,
   maxAgeMs: 5000,
   trainingSize: 400,
@@ -46,6 +53,8 @@ export const MULTIVARIATE_DEFAULTS = {
   driftThreshold: 3,
   centring: false,
   centringTime: 60,
+  deviationWindow: 5,
+  deviationCentreTime: 300,
 } as const;
 
 function invalid(message: string): never {
@@ -72,6 +81,8 @@ export function multivariateFromConfig(c: MultivariateFields, detector: Detector
   const sensors = parseSensorList(c.mvSensors);
   const align = c.mvAlign || d.align;
   if (align !== 'timestamp' && align !== 'latest') invalid(`unknown alignment "${align}"`);
+  const method = c.mvMethod || d.method;
+  if (method !== 'pca' && method !== 'deviation') invalid(`unknown method "${method}"`);
   const kind = c.mvSmoothing || d.smoothing;
   if (kind !== 'none' && kind !== 'mean' && kind !== 'ewma') invalid(`unknown smoothing "${kind}"`);
   const smoothing: SmoothingOptions = { kind, window: kind === 'none' ? 1 : num(c.mvWindow, d.window) };
@@ -85,6 +96,7 @@ export function multivariateFromConfig(c: MultivariateFields, detector: Detector
   const config: MultivariateConfig = {
     sensors,
     align,
+    method,
     toleranceMs: num(c.mvTolerance, d.toleranceMs),
     maxAgeMs: num(c.mvMaxAge, d.maxAgeMs),
     trainingSize: num(c.mvTraining, d.trainingSize),
@@ -93,6 +105,8 @@ export function multivariateFromConfig(c: MultivariateFields, detector: Detector
     smoothing,
     driftThreshold: (c.mvExcludeDrifting ?? d.excludeDrifting) ? (optional(c.mvDriftThreshold) ?? d.driftThreshold) : undefined,
     centringTimeConstant: (c.mvCentring ?? d.centring) ? num(c.mvCentringTime, d.centringTime) : undefined,
+    deviationWindow: num(c.mvDevWindow, d.deviationWindow),
+    deviationCentreTime: num(c.mvDevCentreTime, d.deviationCentreTime),
     fatigue,
     severities: detector.severities,
     maxAssets: detector.maxKeys,

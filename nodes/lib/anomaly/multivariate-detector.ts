@@ -1,18 +1,22 @@
 import { PdmError, rejection, type Rejection } from '../errors';
 import type { Reading } from '../reading';
 import { systemClock, type Clock } from '../status';
-import { roundScore, type AlertState, type AnomalyEvent, type DetectorScore, type SeverityThresholds } from './events';
+import { DeviationStream, type DeviationOptions, type DeviationStreamJSON } from './deviation';
+import type { AlertState, AnomalyEvent, DetectorScore, SeverityThresholds } from './events';
 import { AlertStage, FatigueState, type FatigueOptions } from './fatigue';
-import type { Statistic } from './multivariate';
 import { VectorAligner } from './multivariate-align';
 import { MultivariateStream, type MultivariateStreamJSON, type MultivariateStreamOptions } from './multivariate-stream';
 import type { SmoothingOptions } from './smoother';
+
+/** 'pca': Hotelling T² and Q over the vector; 'deviation': each sensor against its own moving centre (deviation.ts). */
+export type MultivariateMethod = 'pca' | 'deviation';
 
 /** The multivariate options of the anomaly-detect node (see multivariate-config.ts). */
 export interface MultivariateConfig {
   /** Sensor names of one asset, in vector order; the first paces 'latest' alignment. */
   sensors: string[];
   align: 'timestamp' | 'latest';
+  method: MultivariateMethod;
   /** 'timestamp': readings within this many ms form one vector. */
   toleranceMs: number;
   /** 'latest': the oldest value a vector may use, in ms. */
@@ -28,6 +32,10 @@ export interface MultivariateConfig {
    * the limit while the asset is not firing; undefined = the training mean.
    */
   centringTimeConstant: number | undefined;
+  /** 'deviation': the rolling-mean length per sensor, in vectors. */
+  deviationWindow: number;
+  /** 'deviation': the time constant of the moving centre, in vectors. */
+  deviationCentreTime: number;
   /** k-of-n persistence, clear-below (clearRatio), and the node's clear samples and cooldown. */
   fatigue: FatigueOptions;
   severities: SeverityThresholds;
@@ -37,7 +45,22 @@ export interface MultivariateConfig {
 /** What the node stores in context: the model settings they were made with, and each asset's stream. */
 export interface MultivariateStore {
   settings: string;
-  assets: Record<string, MultivariateStreamJSON>;
+  assets: Record<string, AssetScorerJSON>;
+}
+
+type AssetScorerJSON = MultivariateStreamJSON | DeviationStreamJSON;
+
+/** What the detector needs of one asset's scorer, whichever the method. */
+interface AssetScorer {
+  readonly trained: boolean;
+  /** Configured sensors the fitted model leaves out. */
+  readonly excluded?: string[];
+  update(ts: number, values: ArrayLike<number>): { learning: boolean; score: number };
+  /** `accepted`: the asset is not firing and the vector is within the limit. */
+  follow(values: ArrayLike<number>, accepted: boolean): void;
+  /** The statistics of the vector last updated that reach `low`, with their main sensors. */
+  detectorScores(low: number, values: ArrayLike<number>): DetectorScore[];
+  toJSON(): AssetScorerJSON;
 }
 
 /** The result of one reading. The detector reuses this object: read it before the next call. */
@@ -57,13 +80,11 @@ class AssetState {
   readonly fatigue = new FatigueState();
   dirty = false;
 
-  constructor(readonly asset: string, readonly key: string, readonly stream: MultivariateStream) {}
+  constructor(readonly asset: string, readonly key: string, readonly stream: AssetScorer) {}
 }
 
-const STATISTICS: readonly Statistic[] = ['t2', 'q'];
-
 /**
- * Hotelling T² and Q per asset over a configured set of its sensors: vectors are assembled from
+ * Hotelling T² and Q (or per-sensor deviation) per asset over a configured set of its sensors: vectors are assembled from
  * single-sensor readings, each asset learns its own baseline and then scores, and the score goes
  * through the same fatigue and event stages as the univariate detectors. Events name the sensor
  * group as the configured names joined with ',' (so the key is "asset/s1,s2,s3").
@@ -71,11 +92,11 @@ const STATISTICS: readonly Statistic[] = ['t2', 'q'];
 export class MultivariateDetector {
   readonly sensorName: string;
   private readonly aligner: VectorAligner;
-  private readonly streamOptions: MultivariateStreamOptions;
+  private readonly scorerOf: (stored?: AssetScorerJSON) => AssetScorer;
   private readonly alerts: AlertStage;
   private readonly assets = new Map<string, AssetState>();
   private readonly settingsId: string;
-  private pending: Record<string, MultivariateStreamJSON> = {};
+  private pending: Record<string, AssetScorerJSON> = {};
   private dirty = false;
   private readonly outcome: MultivariateOutcome = {
     vector: false, key: '', learning: false, score: 0, firing: false, state: undefined, event: undefined, error: undefined,
@@ -92,17 +113,26 @@ export class MultivariateDetector {
     this.aligner = new VectorAligner({
       sensors, mode: config.align, toleranceMs: config.toleranceMs, maxAgeMs: config.maxAgeMs, maxAssets: config.maxAssets,
     });
-    this.streamOptions = {
-      sensors,
-      trainingSize: config.trainingSize,
-      varianceShare: config.varianceShare,
-      limitQuantile: config.limitQuantile,
-      smoothing: config.smoothing,
-      driftThreshold: config.driftThreshold,
-      centringTimeConstant: config.centringTimeConstant,
-    };
-    new MultivariateStream(this.streamOptions); // throws on bad options at deploy, not at the first vector
-    this.settingsId = JSON.stringify(this.streamOptions);
+    if (config.method === 'deviation') {
+      const options: DeviationOptions = {
+        sensors, trainingSize: config.trainingSize, window: config.deviationWindow, centreTime: config.deviationCentreTime,
+      };
+      this.scorerOf = (stored) => new DeviationStream(options, stored as DeviationStreamJSON | undefined);
+      this.settingsId = JSON.stringify({ method: config.method, ...options });
+    } else {
+      const options: MultivariateStreamOptions = {
+        sensors,
+        trainingSize: config.trainingSize,
+        varianceShare: config.varianceShare,
+        limitQuantile: config.limitQuantile,
+        smoothing: config.smoothing,
+        driftThreshold: config.driftThreshold,
+        centringTimeConstant: config.centringTimeConstant,
+      };
+      this.scorerOf = (stored) => new MultivariateStream(options, stored as MultivariateStreamJSON | undefined);
+      this.settingsId = JSON.stringify(options);
+    }
+    this.scorerOf(); // throws on bad options at deploy, not at the first vector
     this.alerts = new AlertStage(config.fatigue, config.severities, now);
   }
 
@@ -140,19 +170,18 @@ export class MultivariateDetector {
       this.dirty = true;
     }
     if (result.learning) {
-      if (st.stream.model) this.learningCount--;
+      if (st.stream.trained) this.learningCount--;
       out.firing = false;
       return out;
     }
     const state = this.alerts.step(st.fatigue, result.score);
     out.firing = st.fatigue.firing;
-    // Only vectors the model accepts teach the moving centre, so a fault never becomes the new normal.
-    if (!out.firing && result.score <= 1) st.stream.follow(vector.values);
+    // Only vectors the model accepts teach the moving centre at full speed, so a fault does not become the new normal.
+    st.stream.follow(vector.values, !out.firing && result.score <= 1);
     if (state === undefined) return out;
-    const ratios = { t2: result.t2Ratio, q: result.qRatio };
-    const detectors = state === 'firing' ? this.detectorScores(st.stream, vector.values, ratios) : [];
+    const detectors = state === 'firing' ? st.stream.detectorScores(this.config.severities.low, vector.values) : [];
     const event = this.alerts.event(state, st.fatigue, { asset: st.asset, sensor: this.sensorName, ts: vector.ts, value: this.record(vector.values) }, result.score, detectors);
-    const excluded = st.stream.excluded;
+    const excluded = st.stream.excluded ?? [];
     if (excluded.length > 0) event.excluded = excluded;
     out.state = state;
     out.event = event;
@@ -174,7 +203,7 @@ export class MultivariateDetector {
   persist(): MultivariateStore | undefined {
     if (!this.dirty) return undefined;
     this.dirty = false;
-    const assets: Record<string, MultivariateStreamJSON> = { ...this.pending };
+    const assets: Record<string, AssetScorerJSON> = { ...this.pending };
     for (const st of this.assets.values()) {
       st.dirty = false;
       assets[st.asset] = st.stream.toJSON();
@@ -183,18 +212,18 @@ export class MultivariateDetector {
   }
 
   private create(asset: string): AssetState {
-    let stream: MultivariateStream;
+    let stream: AssetScorer;
     const stored = this.pending[asset];
     delete this.pending[asset];
     try {
-      stream = new MultivariateStream(this.streamOptions, stored);
+      stream = this.scorerOf(stored);
     } catch {
       this.discarded++;
-      stream = new MultivariateStream(this.streamOptions);
+      stream = this.scorerOf();
     }
     const st = new AssetState(asset, `${asset}/${this.sensorName}`, stream);
     this.assets.set(asset, st);
-    if (!stream.model) this.learningCount++;
+    if (!stream.trained) this.learningCount++;
     return st;
   }
 
@@ -202,17 +231,5 @@ export class MultivariateDetector {
     const record: Record<string, number> = {};
     this.config.sensors.forEach((s, j) => (record[s] = values[j]));
     return record;
-  }
-
-  /** T² and Q at or over the low threshold, each with its top contributing sensors as shares of the statistic. */
-  private detectorScores(stream: MultivariateStream, values: ArrayLike<number>, ratios: Record<Statistic, number>): DetectorScore[] {
-    const out: DetectorScore[] = [];
-    for (const name of STATISTICS) {
-      if (!(ratios[name] >= this.config.severities.low)) continue;
-      const detail: Record<string, number> = {};
-      for (const c of stream.contributors(values, name)) detail[c.sensor] = roundScore(c.share);
-      out.push({ name, score: roundScore(ratios[name]), detail });
-    }
-    return out;
   }
 }

@@ -1,4 +1,5 @@
 import { PdmError } from '../errors';
+import { roundScore, type DetectorScore } from './events';
 import { Centring, centredBaseline, type CentringJSON } from './multivariate-centring';
 import { stationaryColumns } from './multivariate-drift';
 import { Smoother, type SmootherJSON } from './smoother';
@@ -59,6 +60,8 @@ export interface MultivariateStreamJSON {
   centring?: CentringJSON;
 }
 
+const STATISTICS: readonly Statistic[] = ['t2', 'q'];
+
 export class MultivariateStream {
   readonly sensors: readonly string[];
   private readonly trainingSize: number;
@@ -104,6 +107,10 @@ export class MultivariateStream {
 
   get model(): PcaModel | undefined {
     return this.fitted;
+  }
+
+  get trained(): boolean {
+    return this.fitted !== undefined;
   }
 
   /** Configured sensors that the fitted model leaves out (drifting during training). */
@@ -154,9 +161,22 @@ export class MultivariateStream {
     return order.slice(0, n).map((j) => ({ sensor: model.sensors[j], share: total > 0 ? c[j] / total : 0 }));
   }
 
-  /** Moves the centre towards this vector (with centring, once the model is fitted); call it while the asset is not firing. */
-  follow(values: ArrayLike<number>): void {
-    if (this.fitted && this.centring) this.centring.follow(values);
+  /** Moves the centre towards an accepted vector (with centring, once the model is fitted): one while the asset is not firing and within the limit. */
+  follow(values: ArrayLike<number>, accepted: boolean): void {
+    if (accepted && this.fitted && this.centring) this.centring.follow(values);
+  }
+
+  /** T² and Q of the vector last updated, those at or over `low`, each with its top contributing sensors as shares of the statistic. */
+  detectorScores(low: number, values: ArrayLike<number>): DetectorScore[] {
+    const out: DetectorScore[] = [];
+    const ratios = { t2: this.result.t2Ratio, q: this.result.qRatio };
+    for (const name of STATISTICS) {
+      if (!(ratios[name] >= low)) continue;
+      const detail: Record<string, number> = {};
+      for (const c of this.contributors(values, name)) detail[c.sensor] = roundScore(c.share);
+      out.push({ name, score: roundScore(ratios[name]), detail });
+    }
+    return out;
   }
 
   toJSON(): MultivariateStreamJSON {

@@ -39,7 +39,8 @@ function run(d: MultivariateDetector, from: number, to: number, broken = false):
 }
 
 function storedCentre(d: MultivariateDetector): number[] | undefined {
-  return d.persist()?.assets.p1?.centring?.centre;
+  const stored = d.persist()?.assets.p1;
+  return stored !== undefined && 'centring' in stored ? stored.centring?.centre : undefined;
 }
 
 describe('Centring', () => {
