@@ -183,6 +183,7 @@ async function main(): Promise<void> {
           core.push(rate.wall);
           coreCpu.push(rate.cpu);
           await runtime.deploy(flow(c.config));
+          await runtimeRate(runtime, sampleRate, payloads, 1);
           inRuntime.push(await runtimeRate(runtime, sampleRate, payloads, seconds));
         }
         const segment = new VibrationAnalyzer(settingsFromConfig(c.config).analyzer).segmentSizeFor(sampleRate, sampleRate, 25);

@@ -13,7 +13,7 @@ export interface WorkerSetup {
 
 export interface PoolRequest {
   id: number;
-  waveform: Waveform & { samples: Float64Array };
+  waveform: Waveform & { samples: Float32Array | Float64Array };
 }
 
 export type PoolReply = { id: number; ok: true; result: AnalysisResult } | { id: number; ok: false; error: Rejection };
@@ -54,13 +54,14 @@ export class AnalysisPool {
     return this.workers.length;
   }
 
-  /** The samples are copied into a buffer that is moved, not cloned, to the worker. */
+  /** The samples are copied into a buffer that is moved, not cloned, to the worker (float arrays keep their type). */
   analyze(waveform: Waveform): Promise<PoolOutcome> {
     if (this.closed) return Promise.reject(new Error('the analysis pool is closed'));
     if (this.workers.length === 0) return Promise.reject(new Error('no analysis worker could be started'));
     const worker = this.workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
-    const samples = Float64Array.from(waveform.samples);
+    const given = waveform.samples;
+    const samples = given instanceof Float32Array || given instanceof Float64Array ? given.slice() : Float64Array.from(given);
     const request: PoolRequest = { id, waveform: { ...waveform, samples } };
     return new Promise((resolve, reject) => {
       if (worker.pending.size === 0) worker.thread.ref();

@@ -33,7 +33,7 @@ describe('analysis pool', () => {
     }
   });
 
-  it('passes rejections back as outcomes, and the samples sent are a copy', async () => {
+  it('passes rejections back as outcomes, takes plain arrays, and the samples sent are a copy', async () => {
     const pool = new AnalysisPool(1, { analyzer: settings.analyzer, chart: 'off' });
     try {
       const short = { ...waveform(1), samples: new Float64Array(300) };
@@ -41,6 +41,9 @@ describe('analysis pool', () => {
       assert.equal(outcome.ok, false);
       assert.ok(!outcome.ok && outcome.error.code === 'OUT_OF_RANGE');
       assert.equal(short.samples.length, 300, 'the caller keeps its samples');
+      const plain = waveform(3);
+      const fromJson = await pool.analyze({ ...plain, samples: Array.from(plain.samples) });
+      assert.ok(fromJson.ok && fromJson.result.features.count === plain.samples.length);
     } finally {
       await pool.close();
     }
