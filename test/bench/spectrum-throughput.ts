@@ -130,31 +130,33 @@ function flow(config: SpectrumConfig): FlowNode[] {
 }
 
 async function runtimeRate(runtime: EmbeddedRuntime, sampleRate: number, payloads: Float32Array[], seconds: number): Promise<number> {
-  let completed = 0;
-  let failed = 0;
-  runtime.RED.hooks.add('onComplete.spectrumBench', (event: { node: { id: string }; error?: unknown }) => {
-    if (event.node.id !== 'sp') return;
-    completed++;
-    if (event.error) failed++;
-  });
   const source = runtime.node('src');
   const inFlight = 8;
+  let completed = 0;
+  let failed = 0;
   let sent = 0;
   const started = performance.now();
+  const elapsedMs = (): number => performance.now() - started;
+  // Sends are topped up as waveforms complete (not by polling), so an idle flow thread leaves the cores to the workers.
   await new Promise<void>((resolve) => {
     const pump = (): void => {
-      while (sent - completed < inFlight && performance.now() - started < seconds * 1000) {
+      while (sent - completed < inFlight && elapsedMs() < seconds * 1000) {
         const i = sent++ % payloads.length;
         source.send({ payload: payloads[i], sampleRate, rpm: 1500 + 60 * i, asset: 'a', sensor: 's' } as never);
       }
-      if (completed >= sent && performance.now() - started >= seconds * 1000) resolve();
-      else setImmediate(pump);
+      if (completed >= sent && elapsedMs() >= seconds * 1000) resolve();
     };
+    runtime.RED.hooks.add('onComplete.spectrumBench', (event: { node: { id: string }; error?: unknown }) => {
+      if (event.node.id !== 'sp') return;
+      completed++;
+      if (event.error) failed++;
+      setImmediate(pump);
+    });
     pump();
   });
   runtime.RED.hooks.remove('onComplete.spectrumBench');
   if (failed > 0) throw new Error(`${failed} waveforms failed: ${JSON.stringify(runtime.logs.slice(-3))}`);
-  return completed / ((performance.now() - started) / 1000);
+  return completed / (elapsedMs() / 1000);
 }
 
 async function main(): Promise<void> {
