@@ -1,10 +1,11 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { describeError, PdmError } from './lib/errors';
 import { compactCount, STATUS, ThrottledStatus } from './lib/status';
-import { VibrationAnalyzer, type Analysis } from './lib/vibration/analyzer';
-import { chartPoints } from './lib/vibration/chart';
+import { VibrationAnalyzer } from './lib/vibration/analyzer';
 import { settingsFromConfig, type SpectrumConfig, type SpectrumSettings } from './lib/vibration/config';
 import { waveformFromMessage, type WaveformMessage } from './lib/vibration/input';
+import { AnalysisPool, type PoolOutcome } from './lib/vibration/pool';
+import { resultOf, type AnalysisResult } from './lib/vibration/result';
 import { onGuardedInput } from './shared/guarded-input';
 
 type SpectrumDef = NodeDef & SpectrumConfig;
@@ -30,6 +31,7 @@ export = function register(RED: NodeAPI): void {
   function start(node: Node, settings: SpectrumSettings): void {
     const status = new ThrottledStatus((s) => node.status(s));
     const analyzer = new VibrationAnalyzer(settings.analyzer);
+    const pool = settings.workers > 0 ? new AnalysisPool(settings.workers, { analyzer: settings.analyzer, chart: settings.chart }) : undefined;
     let analysed = 0;
     let rejected = 0;
     status.force(STATUS.idle(RED._('spectrum.status.idle')));
@@ -43,24 +45,31 @@ export = function register(RED: NodeAPI): void {
     };
 
     /** Three sends of one message each: Node-RED clones every message of a send but the first. */
-    const emit = (msg: NodeMessageInFlow, analysis: Analysis, send: Send): void => {
-      const { features, diagnosis } = analysis;
+    const emit = (msg: NodeMessageInFlow, result: AnalysisResult, send: Send): void => {
+      const { features, diagnosis } = result;
       const topic = `${features.asset}/${features.sensor}`;
       const out = msg as NodeMessage & Record<string, unknown>;
       out.payload = features;
       out.topic = topic;
-      out.vibration = {
-        segmentSize: analysis.spectrum.fftSize,
-        binHz: analysis.spectrum.binHz,
-        envelopeBand: diagnosis.envelopeBand,
-      };
+      out.vibration = { segmentSize: result.segmentSize, binHz: result.binHz, envelopeBand: diagnosis.envelopeBand };
       send([out, null, null]);
       send([null, { _msgid: RED.util.generateId(), topic, payload: diagnosis } as NodeMessage, null]);
-      if (settings.chart === 'off') return;
-      const view = settings.chart === 'envelope' ? analysis.envelope : analysis.spectrum;
-      const maxHz = settings.chart === 'envelope' ? 4 * diagnosis.defectHz.bpfi : Infinity;
-      const chart = { _msgid: RED.util.generateId(), topic, payload: chartPoints(view, maxHz), action: 'replace' };
+      if (!result.chart) return;
+      const chart = { _msgid: RED.util.generateId(), topic, payload: result.chart, action: 'replace' };
       send([null, null, chart as NodeMessage]);
+    };
+
+    const finish = (msg: NodeMessageInFlow, outcome: PoolOutcome, send: Send, done: Done): void => {
+      if (!outcome.ok) {
+        reject(outcome.error.code, outcome.error.reason, done);
+        return;
+      }
+      analysed++;
+      emit(msg, outcome.result, send);
+      status.set(STATUS.ok(RED._('spectrum.status.running', {
+        count: compactCount(analysed), fault: outcome.result.diagnosis.fault, zone: outcome.result.diagnosis.zone,
+      }) + rejectedText()));
+      done();
     };
 
     const handle = (msg: NodeMessageInFlow, send: Send, done: Done): void => {
@@ -69,25 +78,24 @@ export = function register(RED: NodeAPI): void {
         reject(read.error.code, read.error.reason, done);
         return;
       }
-      const outcome = analyzer.analyze(read.waveform);
-      if (!outcome.ok) {
-        reject(outcome.error.code, outcome.error.reason, done);
+      if (pool) {
+        pool.analyze(read.waveform).then((outcome) => finish(msg, outcome, send, done), (err: Error) => {
+          rejected++;
+          status.set(STATUS.error(RED._('spectrum.status.workerFailed') + rejectedText()));
+          done(err);
+        });
         return;
       }
-      analysed++;
-      const { diagnosis } = outcome.analysis;
-      emit(msg, outcome.analysis, send);
-      status.set(STATUS.ok(RED._('spectrum.status.running', {
-        count: compactCount(analysed), fault: diagnosis.fault, zone: diagnosis.zone,
-      }) + rejectedText()));
-      done();
+      const outcome = analyzer.analyze(read.waveform);
+      finish(msg, outcome.ok ? { ok: true, result: resultOf(outcome.analysis, settings.chart) } : outcome, send, done);
     };
 
     onGuardedInput(node, handle);
 
     node.on('close', (_removed: boolean, done: () => void) => {
       status.cancel();
-      done();
+      if (pool) void pool.close().then(done, done);
+      else done();
     });
   }
 

@@ -51,6 +51,11 @@ function statuses(node: Node): Array<{ fill?: string; shape?: string; text?: str
 
 const settle = (ms = 50): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits until `ready` holds (worker threads answer when the machine lets them), at most `limitMs`. */
+async function until(ready: () => boolean, limitMs = 20_000): Promise<void> {
+  for (let waited = 0; !ready() && waited < limitMs; waited += 20) await settle(20);
+}
+
 function waveformMsg(fault: 'outer-race' | 'normal' = 'outer-race'): Record<string, unknown> {
   const w = generateWaveform({ sampleRate: 12_800, samples: 12_800, rpm: 1800, fault, damage: 0.5, seed: 5, snrDb: 10 });
   return { payload: Float32Array.from(w.samples), sampleRate: 12_800, rpm: 1800, asset: 'pump-7', sensor: 'de-accel', ts: 1_700_000_000_000, keep: 'me' };
@@ -137,6 +142,24 @@ describe('spectrum node', () => {
     const last = seen[seen.length - 1];
     assert.equal(last.fill, 'green');
     assert.match(String(last.text), /1 waveforms · outer-race · zone [ABCD]/);
+  });
+
+  it('analyses on worker threads when workers is set, with the same outputs and rejections', async () => {
+    const node = await load({ workers: 2, chart: 'spectrum' });
+    const features = collect('features');
+    const diagnosis = collect('diagnosis');
+    const chart = collect('chart');
+    const caught = collect('caught');
+    for (let i = 0; i < 4; i++) node.receive(waveformMsg() as never);
+    node.receive({ ...waveformMsg(), payload: new Float32Array(300) } as never);
+    await until(() => diagnosis.length + caught.length >= 5 && chart.length >= 4);
+    assert.equal(features.length, 4);
+    assert.equal((features[0] as unknown as { keep: string }).keep, 'me');
+    assert.equal(features[0].vibration?.segmentSize, 4096);
+    assert.ok(diagnosis.every((m) => (m.payload as Diagnosis).fault === 'outer-race'));
+    assert.equal(chart.length, 4);
+    assert.equal(caught.length, 1);
+    assert.match(String(caught[0].error?.message), /shorter than one revolution/);
   });
 
   it('fails every msg to Catch with INVALID_CONFIG when the configuration is invalid', async () => {

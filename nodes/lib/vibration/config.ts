@@ -4,6 +4,7 @@ import {
 } from './bearing';
 import { isPowerOfTwo } from './fft';
 import { MACHINE_CLASSES, type MachineClass } from './iso10816';
+import { MAX_WORKERS } from './pool';
 import type { AccelerationUnit, AnalyzerOptions, FrequencyBand } from './types';
 
 /** The spectrum node's editor fields (strings or numbers, as the editor stores them). */
@@ -34,6 +35,7 @@ export interface SpectrumConfig {
   bands?: Array<{ name?: string; low?: string | number; high?: string | number }>;
   chart?: string;
   maxSamples?: string | number;
+  workers?: string | number;
 }
 
 export type ChartMode = 'off' | 'spectrum' | 'envelope';
@@ -47,6 +49,8 @@ export interface SpectrumSettings {
   rpm?: number;
   unit: AccelerationUnit;
   chart: ChartMode;
+  /** Worker threads that analyse waveforms; 0 analyses them on the flow's own thread. */
+  workers: number;
 }
 
 export const DEFAULT_MAX_SAMPLES = 1_048_576;
@@ -64,6 +68,8 @@ export function settingsFromConfig(c: SpectrumConfig): SpectrumSettings {
   if (!['off', 'spectrum', 'envelope'].includes(chart)) throw invalid(`unknown chart output "${c.chart}"`);
   const maxSamples = num(c.maxSamples, DEFAULT_MAX_SAMPLES);
   if (!(Number.isInteger(maxSamples) && maxSamples >= 256)) throw invalid('the sample limit must be an integer ≥ 256');
+  const workers = num(c.workers, 0);
+  if (!(Number.isInteger(workers) && workers >= 0 && workers <= MAX_WORKERS)) throw invalid(`the worker count must be an integer from 0 to ${MAX_WORKERS}`);
   return {
     analyzer: {
       segmentSize: segmentSize(c.segmentSize),
@@ -82,6 +88,7 @@ export function settingsFromConfig(c: SpectrumConfig): SpectrumSettings {
     rpm: positiveOrUndefined(c.rpm, 'running speed'),
     unit,
     chart,
+    workers,
   };
 }
 

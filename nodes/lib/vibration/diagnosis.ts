@@ -12,6 +12,13 @@ import type { Evidence, FaultType, Finding } from './types';
  */
 export const DETECT_DB = 10;
 export const SUPPORT_DB = 6;
+/**
+ * Cage harmonics examined together in the whole-waveform envelope: a slow cage gives a few
+ * impacts per window, whose comb is read better as a whole than from its first lines.
+ */
+const CAGE_COMB = 8;
+/** Chance a noise-only spectrum may have of showing as many comb lines as were found. */
+const COMB_FALSE_ALARM = 1e-3;
 /** Running-speed harmonics examined for looseness. */
 const MAX_ORDER = 10;
 /** Prominent harmonics from 3× up that make a spectrum "looseness". */
@@ -98,21 +105,29 @@ function bearingFinding(
   const base = tone.multiple(input.multipliers) * input.runningHz;
   // The cage turns at under half the shaft speed: its lines need the whole waveform's resolution.
   const envelope = tone.fault === 'cage' ? input.wholeEnvelope : input.envelope;
+  const whole = envelope === input.wholeEnvelope;
+  const harmonics = whole ? cageCombSize(input.multipliers) : 3;
   const prominence = [0, 0, 0];
   const evidence: Evidence[] = [];
-  for (let h = 1; h <= 3; h++) {
+  const supporting: Peak[] = [];
+  const searched: Peak[] = [];
+  for (let h = 1; h <= harmonics; h++) {
     const peak = finder.find(envelope, h * base, input.defectTolerance, base);
     if (h === 1) fundamentals.set(tone.label, peak);
     if (!peak) break;
     const line = evidenceOf(harmonicLabel(tone, h), 'envelope', peak);
     checked.push(line);
-    prominence[h - 1] = peak.prominenceDb;
-    if (peak.prominenceDb >= SUPPORT_DB) evidence.push(line);
+    searched.push(peak);
+    if (h <= 3) prominence[h - 1] = peak.prominenceDb;
+    if (peak.prominenceDb >= SUPPORT_DB) {
+      evidence.push(line);
+      supporting.push(peak);
+    }
   }
   const [p1, p2, p3] = prominence;
-  // A single (unaveraged) spectrum scatters more around its floor: there it takes both lines.
-  const detected = envelope === input.wholeEnvelope
-    ? p1 >= DETECT_DB && Math.max(p2, p3) >= SUPPORT_DB
+  // A single (unaveraged) spectrum scatters more around its floor: there it takes a comb too full for noise.
+  const detected = whole
+    ? combFalseAlarm(searched, supporting.length) <= COMB_FALSE_ALARM
     : p1 >= DETECT_DB || (p1 >= SUPPORT_DB && Math.max(p2, p3) >= SUPPORT_DB);
   if (!detected) return undefined;
   let score = p1 + 0.5 * (Math.max(0, p2) + Math.max(0, p3));
@@ -127,6 +142,31 @@ function bearingFinding(
     }
   }
   return { fault: tone.fault, score, evidence };
+}
+
+/** Cage harmonics in the comb: below the ball-pass line (BPFO = balls × FTF), which belongs to the outer race. */
+function cageCombSize(m: DefectMultipliers): number {
+  return Math.max(3, Math.min(CAGE_COMB, Math.ceil(m.bpfo / m.ftf) - 1));
+}
+
+/**
+ * Probability that noise alone puts at least `found` of the searched lines SUPPORT_DB over
+ * their floors. One bin of an unaveraged power spectrum is exponentially distributed, so it
+ * exceeds r times its median with probability 2^−r; a line is the largest of its searched bins.
+ */
+export function combFalseAlarm(searched: readonly Peak[], found: number): number {
+  const perBin = Math.pow(2, -Math.pow(10, SUPPORT_DB / 10));
+  // chances[k]: probability that exactly k of the lines so far stand out (Poisson binomial).
+  const chances = new Float64Array(searched.length + 1);
+  chances[0] = 1;
+  searched.forEach((peak, i) => {
+    const p = 1 - Math.pow(1 - perBin, peak.searched);
+    for (let k = i + 1; k >= 1; k--) chances[k] = chances[k] * (1 - p) + chances[k - 1] * p;
+    chances[0] *= 1 - p;
+  });
+  let tail = 0;
+  for (let k = found; k <= searched.length; k++) tail += chances[k];
+  return tail;
 }
 
 function harmonicLabel(tone: BearingTone, h: number): string {

@@ -13,9 +13,11 @@ export class EnvelopeAnalyzer {
   private lastWhole: SpectrumView | undefined;
 
   /**
-   * The envelope spectrum of the last run over the whole waveform, unaveraged: the segments'
-   * band signals overlap-added (their Hann windows sum to one) give the band signal of the
-   * whole waveform, whose envelope resolves the slow lines (cage) that a segment cannot.
+   * The squared-envelope spectrum of the last run over the whole waveform, unaveraged: the
+   * segments' band signals overlap-added (their Hann windows sum to one) give the band signal
+   * of the whole waveform, whose envelope resolves the slow lines (cage) that a segment cannot.
+   * Squaring lifts sparse impacts further above the band's noise than the magnitude does;
+   * the lines are scaled back to the signal's unit (exact for shallow modulation).
    */
   get wholeWindow(): SpectrumView {
     if (!this.lastWhole) throw new Error('no envelope has been computed yet');
@@ -130,15 +132,20 @@ class EnvelopeWorkspace {
   }
 }
 
-/** The band signal of `segments` half-overlapping segments of `size` decimated samples, overlap-added, and its envelope spectrum. */
+/** The band signal of `segments` half-overlapping segments of `size` decimated samples, overlap-added, and its squared-envelope spectrum. */
 class WholeEnvelope {
   /** Interleaved (re, im) band signal. */
   readonly band: Float64Array;
   readonly spectrum: SpectrumView;
   private readonly length: number;
-  /** Sum of the segments' windows: flat inside, a half window at either end. */
+  /**
+   * Square of the sum of the segments' windows (that sum is flat inside, a half window at
+   * either end): the shape the squared envelope carries.
+   */
   private readonly taper: Float64Array;
   private readonly taperSum: number;
+  /** Sum of the unsquared taper, which the envelope's magnitude carries. */
+  private readonly magnitudeTaperSum: number;
   private readonly fft: Fft;
   private readonly envelope: Float64Array;
   private readonly transformed: Float64Array;
@@ -149,6 +156,8 @@ class WholeEnvelope {
     this.band = new Float64Array(2 * this.length);
     this.taper = new Float64Array(fftSize);
     for (let s = 0; s < segments; s++) for (let i = 0; i < size; i++) this.taper[(s * size) / 2 + i] += window[i];
+    this.magnitudeTaperSum = this.taper.reduce((a, b) => a + b, 0);
+    for (let i = 0; i < fftSize; i++) this.taper[i] *= this.taper[i];
     this.taperSum = this.taper.reduce((a, b) => a + b, 0);
     this.fft = new Fft(fftSize);
     this.spectrum = new SpectrumView(fftSize, this.taper);
@@ -166,13 +175,17 @@ class WholeEnvelope {
   finish(sampleRate: number): void {
     const { band, envelope, taper, length } = this;
     let sum = 0;
+    let magnitudeSum = 0;
     for (let i = 0; i < length; i++) {
-      const e = Math.sqrt(band[2 * i] * band[2 * i] + band[2 * i + 1] * band[2 * i + 1]);
+      const e = band[2 * i] * band[2 * i] + band[2 * i + 1] * band[2 * i + 1];
       envelope[i] = e;
       sum += e;
+      magnitudeSum += Math.sqrt(e);
     }
     const mean = sum / this.taperSum;
-    for (let i = 0; i < length; i++) envelope[i] -= mean * taper[i];
+    // |A(1 + m·cos)|² has the line 2A²·m where |A(1 + m·cos)| has A·m: divide by 2A, A the mean magnitude.
+    const scale = magnitudeSum > 0 ? this.magnitudeTaperSum / (2 * magnitudeSum) : 0;
+    for (let i = 0; i < length; i++) envelope[i] = (envelope[i] - mean * taper[i]) * scale;
     const power = this.spectrum.power;
     power.fill(0);
     this.fft.forwardReal(envelope, this.transformed, 0, power);

@@ -11,6 +11,8 @@ export interface Peak {
   floor: number;
   /** Largest bin over the floor, in dB (20·log10). */
   prominenceDb: number;
+  /** Bins searched for the line. */
+  searched: number;
 }
 
 /** Bins on each side of the search window that make up the local floor: at least this many... */
@@ -43,7 +45,7 @@ export class PeakFinder {
     for (let k = from + 1; k <= to; k++) if (amplitude[k] > amplitude[best]) best = k;
     const floor = this.floor(view, from, to, Math.max(FLOOR_MIN_BINS, Math.round(centre * FLOOR_FRACTION)), combHz / view.binHz);
     const prominenceDb = floor > 0 ? 20 * Math.log10(amplitude[best] / floor) : amplitude[best] > 0 ? Infinity : 0;
-    return { expectedHz, hz: best * view.binHz, amplitude: view.lobeAmplitude(best), floor, prominenceDb };
+    return { expectedHz, hz: best * view.binHz, amplitude: view.lobeAmplitude(best), floor, prominenceDb, searched: to - from + 1 };
   }
 
   /**

@@ -30,42 +30,48 @@ export class TimeStatsCalculator {
    */
   compute(x: ArrayLike<number>, sampleRate: number, centred = this.scratchFor(x.length)): TimeStats {
     const n = x.length;
-    let sum = 0;
-    let sumSq = 0;
-    let sumIx = 0;
+    // Power sums about the first sample, not zero: an offset far larger than the vibration cancels less.
+    const shift = x[0];
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let s4 = 0;
+    let sumId = 0;
     let min = Infinity;
     let max = -Infinity;
     for (let i = 0; i < n; i++) {
       const v = x[i];
-      sum += v;
-      sumSq += v * v;
-      sumIx += i * v;
+      centred[i] = v;
+      const d = v - shift;
+      const d2 = d * d;
+      s1 += d;
+      s2 += d2;
+      s3 += d2 * d;
+      s4 += d2 * d2;
+      sumId += i * d;
       if (v < min) min = v;
       if (v > max) max = v;
     }
-    const mean = sum / n;
+    const c = s1 / n;
+    const mean = shift + c;
+    s2 /= n;
+    s3 /= n;
+    s4 /= n;
+    // Central moments from the moments about `shift`.
+    const m2 = Math.max(0, s2 - c * c);
+    const m3 = s3 - 3 * c * s2 + 2 * c * c * c;
+    const m4 = Math.max(0, s4 - 4 * c * s3 + 6 * c * c * s2 - 3 * c * c * c * c);
     const histogram = this.histogram;
     histogram.fill(0);
     const range = max - min;
     const scale = range > 0 ? (HISTOGRAM_BINS - 1) / range : 0;
-    let m2 = 0;
-    let m3 = 0;
-    let m4 = 0;
-    for (let i = 0; i < n; i++) {
-      const d = x[i] - mean;
-      centred[i] = d;
-      const d2 = d * d;
-      m2 += d2;
-      m3 += d2 * d;
-      m4 += d2 * d2;
-    }
-    // A loop of its own over the typed copy: about half the time of counting inside the loop above.
     const lowest = min - mean;
-    for (let i = 0; i < n; i++) histogram[((centred[i] - lowest) * scale) | 0]++;
-    m2 /= n;
-    m3 /= n;
-    m4 /= n;
-    const rms = Math.sqrt(sumSq / n);
+    for (let i = 0; i < n; i++) {
+      const d = centred[i] - mean;
+      centred[i] = d;
+      histogram[((d - lowest) * scale) | 0]++;
+    }
+    const rms = Math.sqrt(m2 + mean * mean);
     const peak = Math.max(Math.abs(min), Math.abs(max));
     const meanIndex = (n - 1) / 2;
     const indexVariance = (n * (n * n - 1)) / 12;
@@ -86,7 +92,7 @@ export class TimeStatsCalculator {
       median: this.quantile(0.5, n, min, range),
       p05: this.quantile(0.05, n, min, range),
       p95: this.quantile(0.95, n, min, range),
-      slope: ((sumIx - meanIndex * sum) / indexVariance) * sampleRate,
+      slope: ((sumId - meanIndex * s1) / indexVariance) * sampleRate,
       rateOfChange: durationS > 0 ? (x[n - 1] - x[0]) / durationS : 0,
       first: x[0],
       last: x[n - 1],

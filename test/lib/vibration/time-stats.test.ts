@@ -36,6 +36,22 @@ describe('time statistics', () => {
     }
   });
 
+  it('keep the moments of a small vibration riding on a large offset', () => {
+    const noise = gaussian(5);
+    const y = Float64Array.from({ length: 10_000 }, () => 1000 + 0.001 * noise());
+    const n = y.length;
+    const mean = y.reduce((a, b) => a + b, 0) / n;
+    let m2 = 0;
+    let m4 = 0;
+    for (const v of y) {
+      m2 += (v - mean) ** 2 / n;
+      m4 += (v - mean) ** 4 / n;
+    }
+    const s = new TimeStatsCalculator().compute(y, 1000);
+    assert.ok(Math.abs(s.std / Math.sqrt((m2 * n) / (n - 1)) - 1) < 1e-6, `std ${s.std}`);
+    assert.ok(Math.abs(s.kurtosis / (m4 / (m2 * m2)) - 1) < 1e-4, `kurtosis ${s.kurtosis}`);
+  });
+
   it('finds the first sample that is not a finite number', () => {
     assert.equal(firstBadSample([1, 2, 3]), -1);
     assert.equal(firstBadSample([1, Infinity, NaN]), 1);

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { generateWaveform } from '../../../nodes/lib/sim/waveform';
+import { VibrationAnalyzer } from '../../../nodes/lib/vibration/analyzer';
+import { settingsFromConfig } from '../../../nodes/lib/vibration/config';
+import { AnalysisPool, MAX_WORKERS } from '../../../nodes/lib/vibration/pool';
+import { resultOf } from '../../../nodes/lib/vibration/result';
+import type { Waveform } from '../../../nodes/lib/vibration/types';
+
+const settings = settingsFromConfig({ chart: 'spectrum' });
+
+function waveform(seed: number, rpm = 1500 + 60 * seed): Waveform {
+  const w = generateWaveform({ sampleRate: 12_800, samples: 12_800, rpm, fault: seed % 2 === 0 ? 'outer-race' : 'inner-race', damage: 0.5, seed, snrDb: 10 });
+  return { samples: Float32Array.from(w.samples), sampleRate: 12_800, rpm, unit: 'g', asset: 'pump', sensor: `s${seed}`, start: 0 };
+}
+
+describe('analysis pool', () => {
+  it('gives on worker threads the results of the flow-thread analyzer, for many waveforms in flight', async () => {
+    const pool = new AnalysisPool(2, { analyzer: settings.analyzer, chart: settings.chart });
+    const analyzer = new VibrationAnalyzer(settings.analyzer);
+    try {
+      const waveforms = Array.from({ length: 12 }, (_, i) => waveform(i + 1));
+      const outcomes = await Promise.all(waveforms.map((w) => pool.analyze(w)));
+      outcomes.forEach((outcome, i) => {
+        assert.ok(outcome.ok);
+        const local = analyzer.analyze(waveforms[i]);
+        assert.ok(local.ok);
+        assert.deepEqual(outcome.result, resultOf(local.analysis, settings.chart));
+      });
+      assert.ok(outcomes.some((o) => o.ok && o.result.diagnosis.fault === 'outer-race'));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('passes rejections back as outcomes, takes plain arrays, and the samples sent are a copy', async () => {
+    const pool = new AnalysisPool(1, { analyzer: settings.analyzer, chart: 'off' });
+    try {
+      const short = { ...waveform(1), samples: new Float64Array(300) };
+      const outcome = await pool.analyze(short);
+      assert.equal(outcome.ok, false);
+      assert.ok(!outcome.ok && outcome.error.code === 'OUT_OF_RANGE');
+      assert.equal(short.samples.length, 300, 'the caller keeps its samples');
+      const plain = waveform(3);
+      const fromJson = await pool.analyze({ ...plain, samples: Array.from(plain.samples) });
+      assert.ok(fromJson.ok && fromJson.result.features.count === plain.samples.length);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('refuses a size outside 1..MAX_WORKERS and waveforms after close', async () => {
+    assert.throws(() => new AnalysisPool(0, { analyzer: settings.analyzer, chart: 'off' }), RangeError);
+    assert.throws(() => new AnalysisPool(MAX_WORKERS + 1, { analyzer: settings.analyzer, chart: 'off' }), RangeError);
+    const pool = new AnalysisPool(1, { analyzer: settings.analyzer, chart: 'off' });
+    await pool.close();
+    await assert.rejects(pool.analyze(waveform(2)), /closed/);
+  });
+
+  it('reads the worker count from the configuration: 0 by default, at most MAX_WORKERS', () => {
+    assert.equal(settingsFromConfig({}).workers, 0);
+    assert.equal(settingsFromConfig({ workers: '2' }).workers, 2);
+    assert.throws(() => settingsFromConfig({ workers: MAX_WORKERS + 1 }), /worker count/);
+    assert.throws(() => settingsFromConfig({ workers: '1.5' }), /worker count/);
+  });
+});
