@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
 import type { Node, NodeMessage } from 'node-red';
-import { recorder, withCatalog } from '../support/node-helper';
+import { recorder, useConfiguredStore, withCatalog } from '../support/node-helper';
 import { statuses } from '../support/kafka/nodes';
 import { waitFor } from '../support/runtime';
 import anomalyDetectNode from '../../nodes/anomaly-detect';
@@ -26,10 +26,10 @@ interface OutMessage extends NodeMessage {
 
 type FlowItem = helper.TestFlowsItem & Record<string, unknown>;
 
-const flow: FlowItem[] = [
+const flow = (name = ''): FlowItem[] => [
   { id: 'f', type: 'tab' },
-  { id: 'old', z: 'f', type: 'anomaly-detect', warmUp: 20, passNormal: true, wires: [['oldEvents'], ['oldNormal'], ['snapshots', 'new']] },
-  { id: 'new', z: 'f', type: 'anomaly-detect', warmUp: 20, passNormal: true, wires: [['newEvents'], ['newNormal'], []] },
+  { id: 'old', z: 'f', type: 'anomaly-detect', name, warmUp: 20, passNormal: true, persistInterval: 0, wires: [['oldEvents'], ['oldNormal'], ['snapshots', 'new']] },
+  { id: 'new', z: 'f', type: 'anomaly-detect', name, warmUp: 20, passNormal: true, persistInterval: 0, wires: [['newEvents'], ['newNormal'], []] },
   ...['oldEvents', 'oldNormal', 'snapshots', 'newEvents', 'newNormal', 'caught'].map((id) => ({ id, z: 'f', type: 'helper' })),
   { id: 'catcher', z: 'f', type: 'catch', scope: ['new'], uncaught: false, wires: [['caught']] },
 ];
@@ -50,7 +50,7 @@ describe('anomaly-detect baseline hand-over', () => {
   after(() => new Promise<void>((resolve) => helper.stopServer(resolve)));
 
   const load = async (): Promise<void> => {
-    await helper.load(withCatalog(anomalyDetectNode), flow);
+    await helper.load(withCatalog(anomalyDetectNode), flow());
     oldOwner = helper.getNode('old');
     newOwner = helper.getNode('new');
   };
@@ -127,5 +127,30 @@ describe('anomaly-detect baseline hand-over', () => {
     const [kept] = await newNormal.next(1, 10_000); console.log('DBG', JSON.stringify(kept.anomaly), JSON.stringify(kept.payload));
     assert.equal(kept.anomaly?.warmingUp, false);
     assert.equal(newEvents.messages.length, 0);
+  });
+
+  it('saves the hand-over to context: after a redeploy the old owner has forgotten the asset, the new owner kept it', async () => {
+    await load();
+    await useConfiguredStore();
+    const oldNormal = recorder<OutMessage>('oldNormal');
+    const newInputs = recorder<OutMessage>('new');
+    for (let i = 0; i < 30; i++) {
+      for (const asset of ['pump-1', 'pump-2']) oldOwner.receive({ payload: reading(asset, 'temp', i) } as NodeMessage);
+    }
+    await oldNormal.next(60, 10_000);
+    oldOwner.receive(revoked('pump-1/temp'));
+    await newInputs.next();
+
+    await helper.setFlows(flow('redeployed'), 'full');
+    const oldAgain = recorder<OutMessage>('oldNormal');
+    const newAgain = recorder<OutMessage>('newNormal');
+    helper.getNode('old').receive({ payload: reading('pump-1', 'temp', 30) } as NodeMessage);
+    helper.getNode('old').receive({ payload: reading('pump-2', 'temp', 30) } as NodeMessage);
+    helper.getNode('new').receive({ payload: reading('pump-1', 'temp', 30) } as NodeMessage);
+    const [oldPump1, oldPump2] = await oldAgain.next(2);
+    const [newPump1] = await newAgain.next();
+    assert.equal(oldPump1.anomaly?.warmingUp, true, 'handed over: not restored from the old owner\'s context');
+    assert.equal(oldPump2.anomaly?.warmingUp, false, 'the asset that stayed is restored');
+    assert.equal(newPump1.anomaly?.warmingUp, false, 'the restored snapshot was saved by the new owner');
   });
 });
