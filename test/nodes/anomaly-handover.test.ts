@@ -133,13 +133,17 @@ describe('anomaly-detect baseline hand-over', () => {
     await load();
     await useConfiguredStore();
     const oldNormal = recorder<OutMessage>('oldNormal');
-    const newInputs = recorder<OutMessage>('new');
     for (let i = 0; i < 30; i++) {
       for (const asset of ['pump-1', 'pump-2']) oldOwner.receive({ payload: reading(asset, 'temp', i) } as NodeMessage);
     }
     await oldNormal.next(60, 10_000);
-    oldOwner.receive(revoked('pump-1/temp'));
-    await newInputs.next();
+    // A redeploy saves the baselines; the hand-over then takes one that is only in the context.
+    await helper.setFlows(flow('saved'), 'full');
+    const snapshots = recorder<OutMessage>('snapshots');
+    const newInputs = recorder<OutMessage>('new');
+    helper.getNode('old').receive(revoked('pump-1/temp'));
+    const [[sent]] = await Promise.all([snapshots.next(), newInputs.next()]);
+    assert.equal((sent.payload as BaselineSnapshot).keys['pump-1/temp'].b.n, 30);
 
     await helper.setFlows(flow('redeployed'), 'full');
     const oldAgain = recorder<OutMessage>('oldNormal');
