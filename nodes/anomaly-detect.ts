@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeContext, NodeDef, NodeMessage, NodeMessageInFlo
 import { detectPayload, type DetectionResult, type Emission } from './lib/anomaly/batch';
 import { settingsFromConfig, type AnomalyDetectConfig, type NodeSettings } from './lib/anomaly/config';
 import { AnomalyDetector } from './lib/anomaly/detector';
+import { assetOf, exportAsset, importSnapshot, isSnapshotPayload, parseSnapshot } from './lib/anomaly/handover';
 import { MultivariateDetector } from './lib/anomaly/multivariate-detector';
 import { describeError, PdmError } from './lib/errors';
 import { compactCount, STATUS, ThrottledStatus } from './lib/status';
@@ -47,6 +48,8 @@ export = function register(RED: NodeAPI): void {
     const context: NodeContext = node.context();
     const { store } = settings;
     let saved: Record<string, unknown> = {};
+    /** `saved` changed other than through the detector (a hand-over or a restored snapshot). */
+    let savedChanged = false;
     let bad = 0;
 
     // With several keys the runtime passes one value per key as separate arguments.
@@ -88,18 +91,19 @@ export = function register(RED: NodeAPI): void {
           finish();
           return;
         }
-        const written = detector.persist(saved, Math.min(SAVE_SLICE_KEYS, remaining));
-        changed += written;
-        remaining -= written;
-        if (remaining > 0) {
+        const taken = detector.persist(saved, Math.min(SAVE_SLICE_KEYS, remaining));
+        changed += taken;
+        remaining -= taken;
+        if (remaining > 0 && taken > 0) {
           setImmediate(slice);
           return;
         }
         const models = multivariate?.persist();
-        if (changed === 0 && models === undefined) {
+        if (changed === 0 && models === undefined && !savedChanged) {
           finish();
           return;
         }
+        savedChanged = false;
         const keys = models === undefined ? [CONTEXT_KEY] : CONTEXT_KEYS;
         const values = models === undefined ? [saved] : [saved, models];
         context.set(keys, values, store as string, (err?: Error) => {
@@ -141,7 +145,42 @@ export = function register(RED: NodeAPI): void {
       return out;
     };
 
+    /** A rebalance took the key's partition away: its asset's state leaves on output 3, for its new owner. */
+    const handOver = (key: string, send: Send, done: Done): void => {
+      const asset = assetOf(key);
+      const snapshot = exportAsset(detector, asset, node.id, Date.now());
+      if (snapshot !== undefined) {
+        for (const k of Object.keys(snapshot.keys)) delete saved[k];
+        savedChanged = true;
+        send([null, null, { _msgid: RED.util.generateId(), topic: asset, payload: snapshot } as NodeMessage]);
+      }
+      done();
+    };
+
+    const restoreSnapshots = (payload: unknown, done: Done): void => {
+      let failure: Error | undefined;
+      for (const item of Array.isArray(payload) ? payload : [payload]) {
+        try {
+          const snapshot = parseSnapshot(item);
+          for (const key of importSnapshot(detector, snapshot).restored) saved[key] = snapshot.keys[key];
+          savedChanged = true;
+        } catch (err) {
+          bad++;
+          failure ??= err instanceof Error ? err : new Error(describeError(err));
+        }
+      }
+      done(failure);
+    };
+
     const handle = (msg: NodeMessageInFlow, send: Send, done: Done): void => {
+      if (typeof msg.flush === 'string' && msg.flush !== '') {
+        handOver(msg.flush, send, done);
+        return;
+      }
+      if (isSnapshotPayload(msg.payload)) {
+        restoreSnapshots(msg.payload, done);
+        return;
+      }
       const total = Array.isArray(msg.payload) ? msg.payload.length : 1;
       const result = detectPayload(detector, msg.payload, msg.topic, { features: settings.features, maxBatch: MAX_BATCH, multivariate });
       const events = eventsOut(msg, result);

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
-import { events, recorder, withCatalog } from '../support/node-helper';
+import { events, recorder, useConfiguredStore, withCatalog } from '../support/node-helper';
 import type { Node, NodeMessage } from 'node-red';
 import anomalyDetectNode from '../../nodes/anomaly-detect';
 import { SLOW_PROCESS_PROFILE } from '../../nodes/lib/anomaly/config';
@@ -37,16 +36,6 @@ function flow(config: Record<string, unknown> = {}): FlowItem[] {
 async function load(config: Record<string, unknown> = {}): Promise<Node> {
   await helper.load(withCatalog(anomalyDetectNode), flow(config));
   return helper.getNode('a');
-}
-
-/**
- * Node-RED keeps a node's context across a redeploy only when settings configure a context
- * store (the bare default memory store is dropped with the node), as settings.ts does.
- */
-async function useConfiguredStore(): Promise<void> {
-  const runtimeDir = path.dirname(require.resolve('@node-red/runtime/package.json'));
-  const context = (await import(path.join(runtimeDir, 'lib', 'nodes', 'context'))) as { load(): Promise<void> };
-  await context.load();
 }
 
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 30));

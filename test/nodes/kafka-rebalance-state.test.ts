@@ -12,7 +12,7 @@ import type { NodeMessage } from 'node-red';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { recorder, withCatalog } from '../support/node-helper';
 import { startTestKafka, type TestKafka } from '../support/kafka/broker';
-import { kafkaNodes, unique, type FlowItem } from '../support/kafka/nodes';
+import { kafkaNodes, pollUntil, unique, type FlowItem } from '../support/kafka/nodes';
 import { waitFor } from '../support/runtime';
 import windowStatsNode from '../../nodes/window-stats';
 
@@ -127,12 +127,3 @@ describe('kafka-in hand-over keeps window state right across a rebalance', () =>
     }
   });
 });
-
-/** Polls an async condition every 100 ms for up to 30 s. */
-async function pollUntil(condition: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

@@ -69,3 +69,13 @@ export function recorder<T extends NodeMessage = NodeMessage>(id: string): Recor
   };
   return { messages, next };
 }
+
+/**
+ * Node-RED keeps a node's context across a redeploy only when settings configure a context
+ * store (the bare default memory store is dropped with the node), as settings.ts does.
+ */
+export async function useConfiguredStore(): Promise<void> {
+  const runtimeDir = path.dirname(require.resolve('@node-red/runtime/package.json'));
+  const context = (await import(path.join(runtimeDir, 'lib', 'nodes', 'context'))) as { load(): Promise<void> };
+  await context.load();
+}

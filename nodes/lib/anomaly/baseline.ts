@@ -79,7 +79,7 @@ function finite(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
 }
 
-function isBaselineJSON(v: unknown): v is BaselineJSON {
+export function isBaselineJSON(v: unknown): v is BaselineJSON {
   if (typeof v !== 'object' || v === null) return false;
   const j = v as Record<string, unknown>;
   return (

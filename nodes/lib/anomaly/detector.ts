@@ -150,16 +150,53 @@ export class AnomalyDetector {
   /**
    * Writes the states changed since they were last persisted into `target`, at most `limit` of
    * them (the longest-waiting first), so that a caller can spread a large save over several turns
-   * of the event loop. Returns how many were written.
+   * of the event loop. Returns how many changed keys were taken (a key released since it changed
+   * is taken but not written).
    */
   persist(target: Record<string, KeyModelJSON | unknown>, limit = Infinity): number {
     const changed = this.dirty.length <= limit ? this.dirty : this.dirty.splice(0, limit);
     if (changed === this.dirty) this.dirty = [];
     for (const st of changed) {
       st.dirty = false;
+      // A key released since it changed is no longer this detector's to save.
+      if (this.keys.get(st.key) !== st) continue;
       target[st.key] = st.model.toJSON();
     }
     return changed.length;
+  }
+
+  /** The stored form of a key's state, live or restored but not yet seen; undefined when unknown. */
+  stateOf(key: string): unknown {
+    return this.keys.get(key)?.model.toJSON() ?? this.pending[key];
+  }
+
+  /** Forgets every key `owned` accepts and returns their stored states (for a hand-over). */
+  release(owned: (key: string) => boolean): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [key, st] of this.keys) {
+      if (!owned(key)) continue;
+      out[key] = st.model.toJSON();
+      this.drop(st);
+    }
+    for (const key of Object.keys(this.pending)) {
+      if (!owned(key)) continue;
+      out[key] = this.pending[key];
+      delete this.pending[key];
+    }
+    return out;
+  }
+
+  /** Replaces a key's state with a stored one, applied when the key next appears. */
+  adopt(key: string, stored: unknown): void {
+    const st = this.keys.get(key);
+    if (st) this.drop(st);
+    this.pending[key] = stored;
+  }
+
+  private drop(st: KeyState): void {
+    this.keys.delete(st.key);
+    if (!st.warm) this.warmingCount--;
+    if (st.fatigue.firing) this.alerts.firingCount--;
   }
 
   /** Whether any key has finished warming up. */

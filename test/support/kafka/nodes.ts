@@ -42,3 +42,12 @@ export function statuses(node: Node): StatusLike[] {
   }) as Node['status'];
   return seen;
 }
+
+/** Polls an async condition every 100 ms for up to 30 s. */
+export async function pollUntil(condition: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
