@@ -22,8 +22,8 @@ interface MsgJob {
   /** Vectors not yet scored, plus one while the message is still being dispatched. */
   left: number;
   error?: Error;
-  /** Why items were not scored: their asset has no live model yet (model-per-asset mode). */
-  noModel: string[];
+  /** Items not scored as their asset has no live model yet (model-per-asset mode), by asset. */
+  noModel: Array<{ asset: string; part: unknown }>;
 }
 
 const STATUS_PERIOD_MS = 1000;
@@ -79,11 +79,11 @@ export = function register(RED: NodeAPI): void {
       const rows = job.results.filter((r): r is InferResult => r !== undefined);
       let withoutModel: NodeMessage | null = null;
       if (job.noModel.length > 0) {
+        const assets = job.noModel.map((n) => n.asset);
         withoutModel = rows.length > 0 ? RED.util.cloneMessage(job.msg) : job.msg;
-        (withoutModel as NodeMessage & { error?: unknown }).error = {
-          message: RED._('onnx-infer.errors.noModel', { assets: job.noModel.join(', ') }),
-          assets: job.noModel,
-        };
+        // Several parts only come from an array payload, split into arrays per asset.
+        withoutModel.payload = job.noModel.length === 1 ? job.noModel[0].part : job.noModel.flatMap((n) => n.part as unknown[]);
+        (withoutModel as NodeMessage & { error?: unknown }).error = { message: RED._('onnx-infer.errors.noModel', { assets: assets.join(', ') }), assets };
       }
       let scored: NodeMessage | null = null;
       if (rows.length > 0) {
@@ -144,7 +144,7 @@ export = function register(RED: NodeAPI): void {
           });
         } else if (asset !== undefined && manager.state === 'waiting' && !manager.reloading) {
           counts.noModel++;
-          job.noModel.push(asset);
+          job.noModel.push({ asset, part: payload });
         } else {
           fail(job, manager.unavailable());
         }

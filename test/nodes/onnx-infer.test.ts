@@ -254,6 +254,13 @@ describe('onnx-infer node', () => {
     assert.equal(single(scored).model.name, 'P-101');
     assert.equal(caught.messages.length, 0, 'no model yet is not an error');
 
+    const row = (asset: string): Record<string, unknown> => ({ asset, ts: 1, features: { 'pump.mean': 0, 'pump.rms': 0, 'motor.mean': 0 } });
+    node.receive({ payload: [row('P-101'), row('X-9'), row('X-8'), row('X-9')] });
+    const [[mixedScored], [mixedRejected]] = await Promise.all([out.next(), noModel.next()]);
+    assert.equal(single(mixedScored).asset, 'P-101');
+    assert.deepEqual([...mixedRejected.error.assets].sort(), ['X-8', 'X-9']);
+    assert.deepEqual((mixedRejected.payload as Array<{ asset: string }>).map((r) => r.asset).sort(), ['X-8', 'X-9', 'X-9'], 'only the rows without a model');
+
     node.receive({ topic: 'bad asset', payload: [1, 1, 1] });
     const [bad] = await caught.next();
     assert.match(bad.error.message, /asset "bad asset" cannot name a model/);
