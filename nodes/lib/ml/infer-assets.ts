@@ -4,6 +4,7 @@ import { assetOf, isNumberList } from './infer-features';
 import type { ModelScorer } from './infer-scorer';
 import { validateModelName } from './registry';
 
+/** Checked by inferOptionsFromConfig. */
 export interface AssetScorersOptions {
   /** Assets with a scorer at most; the least recently used one goes first. */
   maxAssets: number;
@@ -29,14 +30,7 @@ export class AssetScorers {
   constructor(
     private readonly options: AssetScorersOptions,
     private readonly create: (asset: string) => ModelScorer,
-  ) {
-    if (!(Number.isInteger(options.maxAssets) && options.maxAssets >= 1)) {
-      throw new PdmError('INVALID_CONFIG', `max assets must be a whole number ≥ 1, got ${String(options.maxAssets)}`);
-    }
-    if (!(Number.isFinite(options.idleMs) && options.idleMs >= 0)) {
-      throw new PdmError('INVALID_CONFIG', `idle time must be ≥ 0, got ${String(options.idleMs)}`);
-    }
-  }
+  ) {}
 
   get size(): number {
     return this.entries.size;

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { AssetScorers, payloadByAsset } from '../../../nodes/lib/ml/infer-assets';
+import { inferOptionsFromConfig } from '../../../nodes/lib/ml/infer-config';
 import type { InferResult, OutputTensor, ScoringBackend } from '../../../nodes/lib/ml/infer-engine';
 import { DEFAULT_MAPPER_OPTIONS } from '../../../nodes/lib/ml/infer-features';
 import { ModelScorer, type ShadowResult } from '../../../nodes/lib/ml/infer-scorer';
@@ -171,7 +172,6 @@ describe('a scorer per asset', () => {
     assert.throws(() => pool.get('../etc', 0), (err: Error & { code?: string }) => err.code === 'INVALID_PAYLOAD' && /asset "\.\.\/etc" cannot name a model/.test(err.message));
     assert.throws(() => pool.get('has space', 0), /asset "has space"/);
     assert.equal(pool.size, 0);
-    assert.throws(() => fixture().pool(0, 0), /max assets/);
   });
 
   it('splits a payload by asset: each item its own, else the topic', () => {
@@ -182,5 +182,15 @@ describe('a scorer per asset', () => {
     assert.deepEqual([...payloadByAsset([1, 2], 'P-1').entries()], [['P-1', [1, 2]]]);
     assert.deepEqual([...payloadByAsset(r('Q', 'x'), undefined).keys()], ['Q']);
     assert.throws(() => payloadByAsset([1, 2], undefined), /needs an asset/);
+  });
+
+  it('reads the per-asset options from the editor fields', () => {
+    const source = inferOptionsFromConfig({ source: 'registry', perAsset: true, model: '', registryDir: 'models', maxAssets: '50', idleTime: '2' }, '/u').source;
+    assert.deepEqual(source, { kind: 'per-asset', dir: path.resolve('/u', 'models'), shadow: false, maxAssets: 50, idleMs: 120_000 });
+    const defaults = inferOptionsFromConfig({ perAsset: true }, '/u').source;
+    assert.deepEqual(defaults.kind === 'per-asset' && [defaults.maxAssets, defaults.idleMs], [1000, 3_600_000]);
+    assert.throws(() => inferOptionsFromConfig({ perAsset: true, maxAssets: '1.5' }, '/u'), /max assets must be a whole number/);
+    assert.throws(() => inferOptionsFromConfig({ perAsset: true, idleTime: '-1' }, '/u'), /idle time must be ≥ 0/);
+    assert.equal(inferOptionsFromConfig({ source: 'file', perAsset: true, file: 'm.onnx', features: 'a' }, '/u').source.kind, 'file', 'a model file is one model');
   });
 });
