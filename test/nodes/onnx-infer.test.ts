@@ -34,9 +34,9 @@ function tempDir(): string {
   return dir;
 }
 
-function meta(spec: DistanceModelOptions): Omit<ModelMeta, 'version' | 'createdAt'> {
+function meta(spec: DistanceModelOptions, name = 'pump-model'): Omit<ModelMeta, 'version' | 'createdAt'> {
   return {
-    name: 'pump-model', kind: 'distance', features: FEATURES, inputName: 'features', outputNames: ['score'], threshold: spec.threshold ?? 1,
+    name, kind: 'distance', features: FEATURES, inputName: 'features', outputNames: ['score'], threshold: spec.threshold ?? 1,
     scaler: { mean: spec.mean, scale: spec.mean.map(() => 1) }, rows: 100, metrics: {},
   };
 }
@@ -44,8 +44,9 @@ function meta(spec: DistanceModelOptions): Omit<ModelMeta, 'version' | 'createdA
 function flow(config: Record<string, unknown>): FlowItem[] {
   return [
     { id: 'f', type: 'tab' },
-    { id: 'n', z: 'f', type: 'onnx-infer', maxBatch: 64, maxWait: 1, ...config, wires: [['out']] },
+    { id: 'n', z: 'f', type: 'onnx-infer', maxBatch: 64, maxWait: 1, ...config, wires: [['out'], ['noModel']] },
     { id: 'out', z: 'f', type: 'helper' },
+    { id: 'noModel', z: 'f', type: 'helper' },
     { id: 'catcher', z: 'f', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
     { id: 'caught', z: 'f', type: 'helper' },
   ];
@@ -208,5 +209,68 @@ describe('onnx-infer node', () => {
     node.receive({ payload: [1] });
     const [msg] = await caught.next();
     assert.match(msg.error.message, /model file is required/);
+  });
+
+  it('with a model per asset scores each asset with its own model', async () => {
+    const dir = tempDir();
+    const registry = new ModelRegistry(dir);
+    await registry.promote('P-101', (await registry.register(meta(V1, 'P-101'), distanceModel(V1))).version);
+    await registry.promote('P-102', (await registry.register(meta(V2, 'P-102'), distanceModel(V2))).version);
+    const node = await load({ source: 'registry', perAsset: true, registryDir: dir });
+    const out = recorder<OutMessage>('out');
+    const caught = recorder<CaughtMessage>('caught');
+    node.receive({ topic: 'P-101', payload: [1, 1, 1] });
+    node.receive({ topic: 'P-102', payload: [1, 1, 1] });
+    const scored = await out.next(2);
+    const byAsset = new Map(scored.map((m) => [single(m).asset, single(m)]));
+    assert.equal(byAsset.get('P-101')?.model.name, 'P-101');
+    assert.ok(Math.abs((byAsset.get('P-101')?.score ?? NaN) - expectedDistance([1, 1, 1], V1)) < 1e-5);
+    assert.equal(byAsset.get('P-102')?.model.name, 'P-102');
+    assert.ok(Math.abs((byAsset.get('P-102')?.score ?? NaN) - expectedDistance([1, 1, 1], V2)) < 1e-4);
+
+    const features = (asset: string): Record<string, unknown> => ({ asset, ts: 7, features: { 'pump.mean': 2, 'pump.rms': 2, 'motor.mean': 2 } });
+    node.receive({ payload: [features('P-102'), features('P-101')] });
+    const [both] = await out.next();
+    const rows = both.payload as InferResult[];
+    assert.deepEqual(rows.map((r) => [r.asset, r.model.name]).sort(), [['P-101', 'P-101'], ['P-102', 'P-102']]);
+    assert.equal(caught.messages.length, 0);
+  });
+
+  it('with a model per asset sends an asset without a model to the second output, naming it, and refuses bad asset names', async () => {
+    const dir = tempDir();
+    const registry = new ModelRegistry(dir);
+    await registry.promote('P-101', (await registry.register(meta(V1, 'P-101'), distanceModel(V1))).version);
+    const node = await load({ source: 'registry', perAsset: true, registryDir: dir });
+    const out = recorder<OutMessage>('out');
+    const noModel = recorder<NodeMessage & { error: { message: string; assets: string[] } }>('noModel');
+    const caught = recorder<CaughtMessage>('caught');
+    node.receive({ topic: 'X-9', payload: [1, 1, 1] });
+    const [rejected] = await noModel.next();
+    assert.deepEqual(rejected.error.assets, ['X-9']);
+    assert.match(rejected.error.message, /no live model for asset X-9/);
+    assert.deepEqual(rejected.payload, [1, 1, 1], 'passed on unchanged');
+    node.receive({ topic: 'P-101', payload: [1, 1, 1] });
+    const [scored] = await out.next();
+    assert.equal(single(scored).model.name, 'P-101');
+    assert.equal(caught.messages.length, 0, 'no model yet is not an error');
+
+    const row = (asset: string): Record<string, unknown> => ({ asset, ts: 1, features: { 'pump.mean': 0, 'pump.rms': 0, 'motor.mean': 0 } });
+    node.receive({ payload: [row('P-101'), row('X-9'), row('X-8'), row('X-9')] });
+    const [[mixedScored], [mixedRejected]] = await Promise.all([out.next(), noModel.next()]);
+    assert.equal(single(mixedScored).asset, 'P-101');
+    assert.deepEqual([...mixedRejected.error.assets].sort(), ['X-8', 'X-9']);
+    assert.deepEqual((mixedRejected.payload as Array<{ asset: string }>).map((r) => r.asset).sort(), ['X-8', 'X-9', 'X-9'], 'only the rows without a model');
+
+    node.receive({ topic: 'bad asset', payload: [1, 1, 1] });
+    const [bad] = await caught.next();
+    assert.match(bad.error.message, /asset "bad asset" cannot name a model/);
+
+    await registry.promote('X-9', (await registry.register(meta(V2, 'X-9'), distanceModel(V2))).version);
+    for (let i = 0; i < 100 && !out.messages.some((m) => single(m).asset === 'X-9'); i++) {
+      const answered = out.messages.length + noModel.messages.length;
+      node.receive({ topic: 'X-9', payload: [1, 1, 1] });
+      while (out.messages.length + noModel.messages.length === answered) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.ok(out.messages.some((m) => single(m).model.name === 'X-9'), 'scored once its model is promoted');
   });
 });

@@ -12,6 +12,9 @@ export interface OnnxInferConfig {
   model?: string;
   registryDir?: string;
   shadow?: boolean;
+  perAsset?: boolean;
+  maxAssets?: string | number;
+  idleTime?: string | number;
   file?: string;
   features?: string;
   inputName?: string;
@@ -24,7 +27,9 @@ export interface OnnxInferConfig {
 
 export type InferSource =
   | { kind: 'file'; file: string; features: string[]; inputName?: string }
-  | { kind: 'registry'; dir: string; name: string; shadow: boolean };
+  | { kind: 'registry'; dir: string; name: string; shadow: boolean }
+  /** One model per asset, named after the asset. */
+  | { kind: 'per-asset'; dir: string; shadow: boolean; maxAssets: number; idleMs: number };
 
 export interface InferOptions {
   source: InferSource;
@@ -56,7 +61,13 @@ export function registryDir(configured: string | undefined, userDir: string): st
 
 export function inferOptionsFromConfig(c: OnnxInferConfig, userDir: string): InferOptions {
   let source: InferSource;
-  if ((c.source ?? 'registry') === 'registry') {
+  if ((c.source ?? 'registry') === 'registry' && c.perAsset === true) {
+    const maxAssets = numberOr(c.maxAssets, 1000, 'max assets');
+    if (!(Number.isInteger(maxAssets) && maxAssets >= 1)) throw new PdmError('INVALID_CONFIG', `max assets must be a whole number ≥ 1, got ${maxAssets}`);
+    const idleMin = numberOr(c.idleTime, 60, 'idle time');
+    if (idleMin < 0) throw new PdmError('INVALID_CONFIG', `idle time must be ≥ 0, got ${idleMin}`);
+    source = { kind: 'per-asset', dir: registryDir(c.registryDir, userDir), shadow: c.shadow === true, maxAssets, idleMs: idleMin * 60_000 };
+  } else if ((c.source ?? 'registry') === 'registry') {
     source = { kind: 'registry', dir: registryDir(c.registryDir, userDir), name: validateModelName(c.model?.trim()), shadow: c.shadow === true };
   } else if (c.source === 'file') {
     const file = c.file?.trim();

@@ -207,12 +207,13 @@ function describeItem(item: unknown): string {
   return `an object with ${keys.length === 0 ? 'no fields' : `fields ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', …' : ''}`}`;
 }
 
-function assetOf(topic: unknown): string | undefined {
+/** The asset a topic names: `asset/sensor` topics' first part, else the whole topic. */
+export function assetOf(topic: unknown): string | undefined {
   if (typeof topic !== 'string' || topic === '') return undefined;
   return parseTopic(topic)?.asset ?? topic;
 }
 
-function isNumberList(value: unknown): value is ArrayLike<unknown> {
+export function isNumberList(value: unknown): value is ArrayLike<unknown> {
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return true;
   return Array.isArray(value) && value.length > 0 && (typeof value[0] === 'number' || value[0] === null);
 }
