@@ -108,8 +108,10 @@ describe('plant-sim Modbus TCP server → modbus-read → modbus-map', () => {
     const stamped = last.readings[0].ts;
     assert.ok(last.readings.every((r) => r.ts === stamped), 'one sample time for the block');
     const scales = registerMaps(sensorsOf('pump')).holding;
-    const tick = plant.find((batch) => batch.some((r) => r.asset === 'pump-1' && Math.floor(r.ts / 1000) * 1000 === stamped));
-    assert.ok(tick, `no plant tick at the sample time ${new Date(stamped).toISOString()}`);
+    const tickAt = (): Reading[] | undefined => plant.find((batch) => batch.some((r) => r.asset === 'pump-1' && Math.floor(r.ts / 1000) * 1000 === stamped));
+    // The server holds a tick as soon as the plant makes it; the tick's message may still be on its way.
+    await waitFor(() => tickAt() !== undefined, 2000, `the plant tick at the sample time ${new Date(stamped).toISOString()}`);
+    const tick = tickAt() as Reading[];
     const matches = tick.filter((r) => r.asset === 'pump-1')
       .every((r) => Math.abs((decoded.get(r.sensor) ?? NaN) - r.value) <= (scales[r.sensor].scale ?? 1) / 2 + 1e-9);
     assert.ok(matches, `decoded ${JSON.stringify([...decoded])} is not the plant tick at its sample time`);

@@ -3,18 +3,13 @@
  * function node it is: which assets it sends to training, one at a time and never twice.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { afterEach, before, after, describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
-import type { Node, NodeInitializer, NodeMessage } from 'node-red';
+import type { NodeMessage } from 'node-red';
+import { loadFlowFunction } from '../support/flow-function';
 import { recorder } from '../support/node-helper';
 
 helper.init(require.resolve('node-red'));
-
-const functionNode = createRequire(__filename)('@node-red/nodes/core/function/10-function.js') as NodeInitializer;
-const flowFile = path.resolve(__dirname, '..', '..', '..', 'flows', 'training.json');
 
 interface TrainRequest extends NodeMessage {
   asset: string;
@@ -23,25 +18,13 @@ interface TrainRequest extends NodeMessage {
   params: [string, number, number];
 }
 
-async function loadQueue(): Promise<Node> {
-  const flow = JSON.parse(fs.readFileSync(flowFile, 'utf8')) as Array<Record<string, unknown>>;
-  const queue = flow.find((n) => n.id === 'tr-queue');
-  assert.ok(queue, 'the training flow has its queue');
-  await helper.load(functionNode, [
-    { id: 'tr-tab', type: 'tab' },
-    { ...queue, wires: [['out']] } as helper.TestFlowsItem,
-    { id: 'out', z: 'tr-tab', type: 'helper' },
-  ]);
-  return helper.getNode('tr-queue');
-}
-
 describe('training flow queue', () => {
   before(() => new Promise<void>((resolve) => helper.startServer(resolve)));
   afterEach(() => helper.unload());
   after(() => new Promise<void>((resolve) => helper.stopServer(resolve)));
 
   it('trains first the assets with history and no live model, one at a time, each once', async () => {
-    const queue = await loadQueue();
+    const queue = await loadFlowFunction('training.json', 'tr-queue');
     const out = recorder<TrainRequest>('out');
     queue.receive({ topic: 'models', payload: [{ name: 'P-101', live: 1 }, { name: 'M-201', live: null }] } as NodeMessage);
     queue.receive({ topic: 'first', payload: [{ asset: 'P-101', rows: 900 }, { asset: 'M-201', rows: 900 }, { asset: 'C-301', rows: 20 }, { asset: 'P-102', rows: 900 }] });
