@@ -9,7 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createPoolDatabase, serverPoolConfig } from '../../nodes/lib/storage/database';
+import { openServerConnection } from '../../nodes/lib/storage/database';
 import { pushReading } from '../../nodes/lib/storage/records';
 import { StorageService } from '../../nodes/lib/storage/service';
 import { serverWriteConcurrency } from '../../nodes/lib/storage/config';
@@ -81,14 +81,10 @@ describe(`storage outage: ${RATE_PER_S}/s for ${DURATION_MS / 1000} s through dr
     await proxy.listen();
     spoolDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdm-outage-'));
     service = new StorageService({
-      open: async () => {
-        // PGlite's socket server takes no COPY data: through the proxy it is written with INSERTs.
-        const db = createPoolDatabase(serverPoolConfig({
-          host: '127.0.0.1', port: proxy.port, database: f.database, user: f.user,
-          poolSize: f.embedded ? 1 : 4, statementTimeoutMs: 0, connectTimeoutMs: 2000,
-        }), () => undefined, { copyIn: !f.embedded });
-        return { db, describe: 'database behind the proxy', close: () => db.end() };
-      },
+      open: async () => openServerConnection({
+        host: '127.0.0.1', port: proxy.port, database: f.database, user: f.user,
+        poolSize: f.embedded ? 1 : 4, statementTimeoutMs: 0, connectTimeoutMs: 2000,
+      }, () => undefined),
       schema: f.schema,
       writeConcurrency: f.embedded ? 1 : serverWriteConcurrency(4),
     });

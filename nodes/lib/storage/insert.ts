@@ -71,16 +71,17 @@ interface Caution {
 }
 
 export class BatchInserter {
-  private readonly fast: Record<TableName, string>;
+  private readonly copy: Record<TableName, string>;
+  private readonly plain: Record<TableName, string>;
   private readonly skipping: Record<TableName, string>;
   private readonly caution: Record<TableName, Caution>;
-  private readonly copyFrom: Database['copyFrom'];
+  private copyIn: Promise<boolean> | undefined;
 
   constructor(private readonly db: Database, schema: string) {
     const statements = (build: (table: TableName) => string): Record<TableName, string> =>
       Object.fromEntries(TABLE_NAMES.map((t) => [t, build(t)])) as Record<TableName, string>;
-    this.copyFrom = db.copyFrom;
-    this.fast = statements((t) => (this.copyFrom ? copyStatement(schema, t) : insertStatement(schema, t, false)));
+    this.copy = statements((t) => copyStatement(schema, t));
+    this.plain = statements((t) => insertStatement(schema, t, false));
     this.skipping = statements((t) => insertStatement(schema, t, true));
     this.caution = Object.fromEntries(TABLE_NAMES.map((t) => [t, { left: 0, nextRun: FIRST_CAUTIOUS_RUN }])) as Record<TableName, Caution>;
   }
@@ -105,10 +106,22 @@ export class BatchInserter {
     }
   }
 
-  private insertFast(batch: Batch, order: Uint32Array): Promise<number> {
-    const statement = this.fast[batch.table];
-    if (this.copyFrom) return this.copyFrom(statement, encodeCopyRows(batch, order));
-    return this.db.execute(statement, arrayParameters(batch, order));
+  private async insertFast(batch: Batch, order: Uint32Array): Promise<number> {
+    if (this.db.copyFrom !== undefined && (await this.takesCopy())) {
+      return this.db.copyFrom(this.copy[batch.table], encodeCopyRows(batch, order));
+    }
+    return this.db.execute(this.plain[batch.table], arrayParameters(batch, order));
+  }
+
+  /** PGlite behind its socket server (reachable in server mode too) breaks its session on COPY data. */
+  private takesCopy(): Promise<boolean> {
+    this.copyIn ??= this.db.query<{ pglite: boolean }>("SELECT version() LIKE '%PGlite%' AS pglite").then(
+      ([row]) => !row.pglite,
+      (err: unknown) => {
+        this.copyIn = undefined;
+        throw err;
+      });
+    return this.copyIn;
   }
 
   private insertSkippingConflicts(batch: Batch, order: Uint32Array): Promise<number> {

@@ -73,13 +73,13 @@ describe('row order', () => {
 type Call = 'copy' | 'insert' | 'insert-skipping';
 
 /** A Database stand-in that records which statement each write took and fails the fast path on demand. */
-function fakeDatabase(conflicts: () => boolean, copy: boolean): { db: Database; calls: Call[] } {
+function fakeDatabase(conflicts: () => boolean, copy: boolean, pglite = false): { db: Database; calls: Call[] } {
   const calls: Call[] = [];
   const conflict = (): never => {
     throw toStorageError(Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' }));
   };
   const db: Database = {
-    query: async () => [],
+    query: async <R extends object>() => [{ pglite }] as unknown as R[],
     execute: async (text) => {
       const skipping = text.includes('ON CONFLICT');
       calls.push(skipping ? 'insert-skipping' : 'insert');
@@ -102,12 +102,14 @@ function fakeDatabase(conflicts: () => boolean, copy: boolean): { db: Database; 
 describe('BatchInserter', () => {
   const batch = readings([['a', 's', 1]]);
 
-  it('copies on a server and inserts plainly elsewhere, each without conflict handling', async () => {
+  it('copies on a server and inserts plainly on PGlite (embedded or behind a server address), each without conflict handling', async () => {
     const server = fakeDatabase(() => false, true);
     await new BatchInserter(server.db, 'pdm').insert(batch);
     const embedded = fakeDatabase(() => false, false);
     await new BatchInserter(embedded.db, 'pdm').insert(batch);
-    assert.deepEqual([server.calls, embedded.calls], [['copy'], ['insert']]);
+    const pgliteAsServer = fakeDatabase(() => false, true, true);
+    await new BatchInserter(pgliteAsServer.db, 'pdm').insert(batch);
+    assert.deepEqual([server.calls, embedded.calls, pgliteAsServer.calls], [['copy'], ['insert'], ['insert']]);
     assert.match(copyStatement('pdm', 'readings'), /^COPY "pdm"\."readings" \("ts", "asset", .*\) FROM STDIN \(FORMAT binary\)$/);
     assert.doesNotMatch(insertStatement('pdm', 'readings', false), /ON CONFLICT/);
     assert.match(insertStatement('pdm', 'readings', true), /ON CONFLICT \("asset", "sensor", "ts"\) DO NOTHING$/);
