@@ -7,8 +7,9 @@
  *
  *   node dist/test/bench/storage-query.js [days=30] [everySeconds=1] [assets=1]
  *
- * Prints median and p95 of each query; nothing is asserted. The schema is dropped afterwards.
+ * Prints median and p95 of each query and the load average then; nothing is asserted. The schema is dropped afterwards.
  */
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { DAY_MS, ensurePartition, maintainPlain } from '../../nodes/lib/storage/maintenance';
 import { buildQuery, queryRequest, type QueryInput, type QueryMode } from '../../nodes/lib/storage/query';
@@ -73,7 +74,8 @@ async function main(): Promise<void> {
       const p95 = times[Math.ceil(RUNS * 0.95) - 1];
       const label = built.source === undefined ? c.label : `${c.label} from ${built.source}`;
       const goal = c.goal ? `  (goal p95 ≤ ${GOAL_P95_MS} ms: ${p95 <= GOAL_P95_MS ? 'met' : 'missed'})` : '';
-      console.log(`${label.padEnd(56)} ${String(count).padStart(6)} rows  median ${median.toFixed(1).padStart(7)} ms  p95 ${p95.toFixed(1).padStart(7)} ms${goal}`);
+      const load = os.loadavg()[0].toFixed(2);
+      console.log(`${label.padEnd(56)} ${String(count).padStart(6)} rows  median ${median.toFixed(1).padStart(7)} ms  p95 ${p95.toFixed(1).padStart(7)} ms${goal}  (load ${load})`);
     }
   } finally {
     await f.cleanup();

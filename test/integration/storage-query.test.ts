@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PdmError } from '../../nodes/lib/errors';
 import { emptyBatch } from '../../nodes/lib/storage/batch';
-import { buildQuery, queryRequest, templateQuery, type QueryDefaults, type QueryInput, type QueryMode } from '../../nodes/lib/storage/query';
+import { buildQuery, parseDuration, queryRequest, templateQuery, type QueryDefaults, type QueryInput, type QueryMode } from '../../nodes/lib/storage/query';
 import { pushAnomaly, pushReading } from '../../nodes/lib/storage/records';
 import { migrate } from '../../nodes/lib/storage/schema';
 import { StorageService } from '../../nodes/lib/storage/service';
@@ -134,6 +134,37 @@ describe('storage queries', () => {
     assert.deepEqual(all.rows.map((r) => [r.id, r.state, r.opened_at]), [['a1', 'firing', T - HOUR], ['a3', 'acknowledged', T - 2 * HOUR]]);
     const one = await run('alerts', { asset: 'q2' });
     assert.deepEqual(one.rows.map((r) => r.id), ['a3']);
+  });
+
+  it('adds the readings past the rollups\' last refresh to a trend, with the same figures as the raw readings', async () => {
+    // 'tail' readings every 10 s from 3 h before T to 90 min after it. The rollups are refreshed
+    // up to T + 47 min (1-minute) and T (1-hour): the rest is read from finer data.
+    const store = new Store(f.db, await migrate(f.db, f.schema));
+    const batch = emptyBatch('readings');
+    for (let ts = T - 3 * HOUR; ts < T + 90 * MINUTE; ts += STEP) {
+      pushReading(batch, { asset: 'tail', sensor: 'w', value: (ts - T) / STEP, ts });
+      batch.rows++;
+    }
+    await store.insert(batch);
+    await store.maintain(T + 47 * MINUTE + 5000);
+    const to = T + 2 * HOUR;
+    const rawBuckets = async (widthMs: number, from: number): Promise<unknown[][]> => (await f.db.query<{ x: number; y: number; n: number }>(
+      `SELECT (extract(epoch from date_bin($3::interval, ts, timestamptz '2000-01-01')) * 1000)::float8 AS x, avg(value) AS y, count(*)::int AS n
+       FROM "${f.schema}".readings WHERE asset = 'tail' AND ts >= $1 AND ts < $2 GROUP BY 1 ORDER BY 1`,
+      [new Date(from), new Date(to), `${widthMs / 1000} seconds`])).map((r) => [r.x, r.y, r.n]);
+    const cases: { range: string; bucket: string; source: string; widthMs: number }[] = [
+      { range: '30d', bucket: '1h', source: 'readings_1h', widthMs: HOUR },
+      { range: '30d', bucket: '3h', source: 'readings_1h', widthMs: 3 * HOUR },
+      { range: '4h', bucket: '1m', source: 'readings_1m', widthMs: MINUTE },
+      { range: '4h', bucket: '5m', source: 'readings_1m', widthMs: 5 * MINUTE },
+    ];
+    for (const c of cases) {
+      const { rows, source } = await run('bucketed', { asset: 'tail', range: c.range, bucket: c.bucket, to });
+      assert.equal(source, c.source);
+      const from = to - parseDuration(c.range, 'range');
+      assert.deepEqual(rows.map((r) => [r.x, r.y, r.count]), await rawBuckets(c.widthMs, from), `${c.range} in ${c.bucket} buckets`);
+      assert.equal(rows.at(-1)?.x, Math.floor((T + 90 * MINUTE - STEP) / c.widthMs) * c.widthMs, 'the trend reaches the newest reading');
+    }
   });
 
   it('runs a SQL template with parameters in a read-only transaction', async () => {

@@ -100,6 +100,48 @@ describe('storage schema and store', () => {
     assert.deepEqual(rows.map((r) => r.ts.getTime()), odd);
   });
 
+  it('stores only the new rows of a batch that partly repeats stored ones, and keeps the fast path afterwards', async () => {
+    assert.equal(await store.insert(readings('overlap', 300)), 300);
+    assert.equal(await store.insert(readings('overlap', 600)), 300);
+    for (let i = 0; i < 20; i++) assert.equal(await store.insert(readings('overlap', 10, T0 + (1000 + i * 10) * 1000)), 10);
+    const [row] = await f.db.query<{ n: number; d: number }>(
+      `SELECT count(*)::int AS n, count(DISTINCT ts)::int AS d FROM "${f.schema}".readings WHERE asset = 'overlap'`);
+    assert.deepEqual(row, { n: 800, d: 800 });
+  });
+
+  it('gives sub-millisecond times the key to_timestamp gives them, so every write path meets the same row', async () => {
+    const batch = emptyBatch('readings');
+    // 1717200000123.4565 ms lands exactly halfway between two microseconds: rounded to the even one.
+    const odd = [1_717_200_000_123.4565, T0 + 0.0004, T0 + 0.9996, T0 - 0.5];
+    for (const ts of odd) {
+      pushReading(batch, { asset: 'sub-ms', sensor: 's', value: 1, ts });
+      batch.rows++;
+    }
+    assert.equal(await store.insert(batch), odd.length);
+    const matched = await f.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM "${f.schema}".readings r JOIN unnest($1::float8[]) AS u(ms) ON r.ts = to_timestamp(u.ms / 1000.0)
+       WHERE r.asset = 'sub-ms'`, [odd]);
+    assert.equal(matched[0].n, odd.length);
+    const mixed = readings('sub-ms', 1, T0 + 5000);
+    for (const ts of odd) pushReading(mixed, { asset: 'sub-ms', sensor: 's', value: 2, ts });
+    mixed.rows += odd.length;
+    assert.equal(await store.insert(mixed), 1, 'a replay through the conflict-skipping path adds only the new row');
+  });
+
+  it('stores any text: quotes, backslashes, commas, braces, non-ASCII and long strings', async () => {
+    const batch = emptyBatch('readings');
+    const names = ['a"b', 'c\\d', 'e,f', '{g}', 'NULL', ' spaced ', 'température', '温度', '🙂'.repeat(20), 'x'.repeat(5000)];
+    names.forEach((sensor, i) => {
+      pushReading(batch, { asset: 'text', sensor, value: i, ts: T0, unit: i % 2 ? sensor : undefined, quality: i % 3 ? 'good' : undefined });
+      batch.rows++;
+    });
+    assert.equal(await store.insert(batch), names.length);
+    assert.equal(await store.insert(batch), 0);
+    const rows = await f.db.query<{ sensor: string; unit: string | null; quality: string | null }>(
+      `SELECT sensor, unit, quality FROM "${f.schema}".readings WHERE asset = 'text' ORDER BY value`);
+    assert.deepEqual(rows, names.map((sensor, i) => ({ sensor, unit: i % 2 ? sensor : null, quality: i % 3 ? 'good' : null })));
+  });
+
   it('stores window statistics and anomaly events with their full record', async () => {
     const stats = { asset: 'fan', sensor: 'vib', start: T0, end: T0 + 60_000, count: 60, mean: 1.5, std: 0.2, min: 1, max: 2 } as WindowStats;
     const features = emptyBatch('features');

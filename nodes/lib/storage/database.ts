@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import { Pool, type PoolClient, type PoolConfig, type QueryResult } from 'pg';
+import { CopyFromQuery } from './copy';
 import { toStorageError } from './pg-errors';
 
 /**
@@ -9,11 +10,18 @@ import { toStorageError } from './pg-errors';
  */
 export interface Queryable {
   query<R extends object = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  /** Runs a statement for its effect; resolves with the number of rows it affected. */
+  execute(text: string, params?: readonly unknown[]): Promise<number>;
 }
 
 export interface Database extends Queryable {
   /** Runs `work` on one connection inside BEGIN/COMMIT, rolling back on failure. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs a `COPY … FROM STDIN` statement with `data` as its input; resolves with the rows
+   * copied. Absent where COPY data cannot be sent (PGlite's socket server).
+   */
+  copyFrom?(statement: string, data: Buffer): Promise<number>;
   end(): Promise<void>;
 }
 
@@ -37,50 +45,87 @@ export interface ServerOptions {
   connectTimeoutMs?: number;
 }
 
+async function run<R extends object>(target: Pool | PoolClient, text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+  try {
+    return await target.query<R>(text, params as unknown[] | undefined);
+  } catch (err) {
+    throw toStorageError(err);
+  }
+}
+
 function poolQueryable(target: Pool | PoolClient): Queryable {
   return {
-    async query<R extends object>(text: string, params?: readonly unknown[]): Promise<R[]> {
-      try {
-        const result = await target.query<R>(text, params as unknown[] | undefined);
-        return result.rows;
-      } catch (err) {
-        throw toStorageError(err);
-      }
-    },
+    query: async <R extends object>(text: string, params?: readonly unknown[]): Promise<R[]> => (await run<R>(target, text, params)).rows,
+    execute: async (text: string, params?: readonly unknown[]): Promise<number> => (await run(target, text, params)).rowCount ?? 0,
   };
 }
 
+async function connect(pool: Pool): Promise<PoolClient> {
+  try {
+    return await pool.connect();
+  } catch (err) {
+    throw toStorageError(err);
+  }
+}
+
+/**
+ * Runs `work` on a client taken from the pool. A connection that fails meanwhile fails the work
+ * (instead of raising an unhandled 'error' event) and is not put back into the pool.
+ */
+async function withClient<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await connect(pool);
+  let broken: Error | undefined;
+  const onError = (err: Error): void => {
+    broken = err;
+  };
+  client.on('error', onError);
+  try {
+    return await work(client);
+  } catch (err) {
+    const failure = toStorageError(err);
+    if (isBroken(failure)) broken ??= failure;
+    throw failure;
+  } finally {
+    client.removeListener('error', onError);
+    client.release(broken);
+  }
+}
+
+export interface PoolDatabaseOptions {
+  /** The server takes COPY FROM STDIN (a PostgreSQL server does; PGlite over its socket does not). */
+  copyIn: boolean;
+}
+
 /** `onIdleError` receives failures of idle pooled connections (a server restart, a dropped link). */
-export function createPoolDatabase(config: PoolConfig, onIdleError: (err: Error) => void): Database {
+export function createPoolDatabase(config: PoolConfig, onIdleError: (err: Error) => void, options: PoolDatabaseOptions): Database {
   const pool = new Pool(config);
   pool.on('error', onIdleError);
   const direct = poolQueryable(pool);
-  return {
+  const database: Database = {
     query: direct.query,
-    async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-      let client: PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (err) {
-        throw toStorageError(err);
-      }
+    execute: direct.execute,
+    transaction: <T>(work: (tx: Queryable) => Promise<T>): Promise<T> => withClient(pool, async (client) => {
       const tx = poolQueryable(client);
-      let failure: unknown;
+      await tx.query('BEGIN');
       try {
-        await tx.query('BEGIN');
         const result = await work(tx);
         await tx.query('COMMIT');
         return result;
       } catch (err) {
-        failure = err;
         await client.query('ROLLBACK').catch(() => undefined);
-        throw toStorageError(err);
-      } finally {
-        client.release(failure instanceof Error && isBroken(failure) ? failure : undefined);
+        throw err;
       }
-    },
+    }),
     end: () => pool.end(),
   };
+  if (options.copyIn) {
+    database.copyFrom = (statement: string, data: Buffer): Promise<number> => withClient(pool, (client) => {
+      const copy = new CopyFromQuery(statement, data);
+      void client.query(copy);
+      return copy.done;
+    });
+  }
+  return database;
 }
 
 /** A connection that failed at transport level is not put back into the pool. */
@@ -169,13 +214,13 @@ export function embeddedPoolConfig(server: EmbeddedServer): PoolConfig {
 }
 
 export function openServerConnection(options: ServerOptions, onIdleError: (err: Error) => void): Connection {
-  const db = createPoolDatabase(serverPoolConfig(options), onIdleError);
+  const db = createPoolDatabase(serverPoolConfig(options), onIdleError, { copyIn: true });
   return { db, describe: `PostgreSQL ${options.host}:${options.port}/${options.database}`, close: () => db.end() };
 }
 
 export async function openEmbeddedConnection(dataDir: string, onIdleError: (err: Error) => void): Promise<Connection> {
   const server = await startEmbedded(dataDir);
-  const db = createPoolDatabase(embeddedPoolConfig(server), onIdleError);
+  const db = createPoolDatabase(embeddedPoolConfig(server), onIdleError, { copyIn: false });
   return {
     db,
     describe: `embedded PGlite ${dataDir}`,

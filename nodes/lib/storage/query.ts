@@ -154,14 +154,19 @@ export function bucketWidth(spanMs: number, source: RollupSource, requestedMs: n
 const EPOCH_MS = (column: string): string => `(date_part('epoch', ${column}) * 1000)`;
 
 /**
- * The sensors of an asset with readings in the day partitions the window touches ($1, $2), as a
- * skip scan of the (asset, sensor, ts) key: one index probe per sensor. The lower bound is the
- * start of $1's day so that the probes never walk a sensor's earlier entries of that day; the
- * caller's exact-window scan per sensor drops a sensor with nothing in the window itself.
+ * Readings bounds for skip scans over the day partitions the window ($1, $2) touches. The lower
+ * bound is the start of $1's day, so that the probes never walk a key's earlier entries of that
+ * day; the caller's exact-window probe per key drops a key with nothing in the window itself.
+ */
+const SKIP_SCAN_RANGE = "ts >= date_bin('1 day', $1::timestamptz, timestamptz '1970-01-01') AND ts < $2";
+
+/**
+ * The sensors of an asset with readings in the window's day partitions, as a skip scan of the
+ * (asset, sensor, ts) key: one index probe per sensor.
  */
 function sensorSet(readings: string, asset: string, sensor: string | undefined): { with: string; select: string; asset: string } {
   if (sensor !== undefined) return { with: '', select: `SELECT ${sensor}::text AS sensor`, asset };
-  const range = `asset = ${asset} AND ts >= date_bin('1 day', $1::timestamptz, timestamptz '1970-01-01') AND ts < $2`;
+  const range = `asset = ${asset} AND ${SKIP_SCAN_RANGE}`;
   return {
     with: `WITH RECURSIVE s AS (
         (SELECT sensor FROM ${readings} WHERE ${range} ORDER BY sensor LIMIT 1)
@@ -171,6 +176,68 @@ function sensorSet(readings: string, asset: string, sensor: string | undefined):
     select: 'SELECT sensor FROM s WHERE sensor IS NOT NULL',
     asset,
   };
+}
+
+/** Every (asset, sensor) pair with readings in the window's day partitions, as `k`: one index probe per pair. */
+function keyPairs(readings: string, assetFilter: string): string {
+  const range = `${SKIP_SCAN_RANGE}${assetFilter}`;
+  return `WITH RECURSIVE k AS (
+      (SELECT asset, sensor FROM ${readings} WHERE ${range} ORDER BY asset, sensor LIMIT 1)
+      UNION ALL
+      SELECT n.asset, n.sensor FROM k CROSS JOIN LATERAL (SELECT asset, sensor FROM ${readings}
+        WHERE (asset, sensor) > (k.asset, k.sensor) AND ${range} ORDER BY asset, sensor LIMIT 1) n)
+    `;
+}
+
+/** Rows of a rollup, or of finer data in the rollup's shape: (b, sensor, count, sum, min, max). */
+function rollupRows(table: string, keys: string, from: string, to: string): string {
+  return `SELECT bucket AS b, sensor, count, sum, min, max FROM ${table} WHERE ${keys} AND bucket >= ${from} AND bucket < ${to}`;
+}
+
+function rawRows(readings: string, keys: string, from: string): string {
+  return `SELECT ts AS b, sensor, 1::bigint AS count, value AS sum, value AS min, value AS max FROM ${readings} WHERE ${keys} AND ts >= ${from} AND ts < $2`;
+}
+
+/** Rows in the rollup shape, grouped into buckets: (b, series, y, min, max, count). */
+function grouped(rows: string, bucket: string): string {
+  return `SELECT ${bucket} AS b, sensor AS series, sum(sum) / nullif(sum(count), 0) AS y, min(min) AS min, max(max) AS max, sum(count)::int AS count
+    FROM (${rows}) p GROUP BY 1, 2`;
+}
+
+/**
+ * A trend from a rollup ($1, $2: the window; `keys`: the asset and sensor filter). In plain mode
+ * the rollup tables hold whole buckets up to their last refresh (rollup_state) and the rest comes
+ * from finer data: after the 1-hour rollup's refresh the 1-minute rollup, after that one's the raw
+ * readings, so a trend always reaches `to`. The refresh points are whole buckets, so with buckets
+ * as wide as the rollup's the rollup rows are used as they are (in key order from the
+ * (asset, sensor, bucket) key) and only the tail is grouped; wider buckets group every part
+ * together, found through the (asset, bucket) index. TimescaleDB's continuous aggregates add
+ * their raw tail themselves (real-time aggregation).
+ */
+function rollupTrend(schema: string, mode: StorageMode, source: 'readings_1m' | 'readings_1h', keys: string, asIs: boolean,
+  bucketOf: (time: string) => string, limit: () => string): string {
+  const table = qualified(schema, source);
+  const head = asIs
+    ? (to: string): string => `SELECT bucket AS b, sensor AS series, sum / nullif(count, 0) AS y, min, max, count::int AS count FROM ${table}
+        WHERE ${keys} AND bucket >= $1 AND bucket < ${to}`
+    : (to: string): string => rollupRows(table, keys, '$1', to);
+  const finish = (parts: string): string => `SELECT ${EPOCH_MS('b')} AS x, y, min, max, count, series FROM (${parts}) t
+    ORDER BY series, b LIMIT ${limit()}`;
+  if (mode === 'timescale') return finish(asIs ? head('$2') : grouped(head('$2'), bucketOf('b')));
+  const refreshed = (name: string): string =>
+    `coalesce((SELECT refreshed_to FROM ${qualified(schema, 'rollup_state')} WHERE name = '${name}'), '-infinity'::timestamptz)`;
+  const cut = source === 'readings_1m'
+    ? `WITH cut AS (SELECT ${refreshed('readings_1m')} AS m)`
+    : `WITH cut AS (SELECT h, greatest(h, m) AS m FROM (SELECT ${refreshed('readings_1h')} AS h, ${refreshed('readings_1m')} AS m) refreshed)`;
+  const headTo = `least($2, (SELECT ${source === 'readings_1m' ? 'm' : 'h'} FROM cut))`;
+  const tail = [
+    ...(source === 'readings_1h' ? [rollupRows(qualified(schema, 'readings_1m'), keys, 'greatest($1, (SELECT h FROM cut))', 'least($2, (SELECT m FROM cut))')] : []),
+    rawRows(qualified(schema, 'readings'), keys, 'greatest($1, (SELECT m FROM cut))'),
+  ].join(' UNION ALL ');
+  const parts = asIs
+    ? `${head(headTo)} UNION ALL ${grouped(tail, bucketOf('b'))}`
+    : grouped(`${head(headTo)} UNION ALL ${tail}`, bucketOf('b'));
+  return `${cut} ${finish(parts)}`;
 }
 
 /** Builds the SQL of every mode but `sql` (see `templateQuery`). */
@@ -207,22 +274,9 @@ export function buildQuery(request: QueryRequest, schema: string, mode: StorageM
           values, source, bucketMs,
         };
       }
-      const filter = (): string => `asset = ${bind(request.asset)}${request.sensor === undefined ? '' : ` AND sensor = ${bind(request.sensor)}`}`;
-      if (bucketMs === SOURCE_WIDTH_MS[source]) {
-        // Buckets as wide as the rollup's own: its rows as they are, in (asset, sensor, bucket) key order.
-        return {
-          text: `SELECT ${EPOCH_MS('bucket')} AS x, sum / nullif(count, 0) AS y, min, max, count::int AS count, sensor AS series
-            FROM ${qualified(schema, source)} WHERE ${filter()} AND bucket >= $1 AND bucket < $2 ORDER BY sensor, bucket LIMIT ${limit()}`,
-          values, source, bucketMs,
-        };
-      }
-      // Wider buckets: the (asset, bucket) index finds every sensor's rows of the range at once.
-      const bucket = bucketOf('bucket');
+      const keys = `asset = ${bind(request.asset)}${request.sensor === undefined ? '' : ` AND sensor = ${bind(request.sensor)}`}`;
       return {
-        text: `SELECT ${EPOCH_MS('b')} AS x, y, min, max, count, series FROM (
-            SELECT ${bucket} AS b, sensor AS series, sum(sum) / nullif(sum(count), 0) AS y, min(min) AS min, max(max) AS max, sum(count)::int AS count
-            FROM ${qualified(schema, source)} WHERE ${filter()} AND bucket >= $1 AND bucket < $2 GROUP BY series, b) buckets
-          ORDER BY series, b LIMIT ${limit()}`,
+        text: rollupTrend(schema, mode, source, keys, bucketMs === SOURCE_WIDTH_MS[source], bucketOf, limit),
         values, source, bucketMs,
       };
     }
@@ -238,12 +292,15 @@ export function buildQuery(request: QueryRequest, schema: string, mode: StorageM
       };
     }
     case 'health': {
+      // Sensors reporting and the last reading time from one backward key probe per (asset, sensor).
       const assetFilter = request.asset === undefined ? '' : ` AND asset = ${bind(request.asset)}`;
       const anomalies = qualified(schema, 'anomalies');
       return {
-        text: `SELECT r.asset, r.sensors, r.last_ts, coalesce(a.open, 0)::int AS open_anomalies FROM
-          (SELECT asset, count(DISTINCT sensor)::int AS sensors, ${EPOCH_MS('max(ts)')} AS last_ts FROM ${readings}
-            WHERE ts >= $1 AND ts < $2${assetFilter} GROUP BY asset) r
+        text: `${keyPairs(readings, assetFilter)}SELECT r.asset, r.sensors, r.last_ts, coalesce(a.open, 0)::int AS open_anomalies FROM
+          (SELECT k.asset, count(*)::int AS sensors, ${EPOCH_MS('max(l.ts)')} AS last_ts FROM k
+            CROSS JOIN LATERAL (SELECT ts FROM ${readings} WHERE asset = k.asset AND sensor = k.sensor AND ts >= $1 AND ts < $2
+              ORDER BY ts DESC LIMIT 1) l
+            GROUP BY k.asset) r
           LEFT JOIN (SELECT asset, count(*) AS open FROM ${anomalies}
             WHERE ts >= $2::timestamptz - interval '24 hours' AND ts < $2 AND state <> 'resolved'${assetFilter} GROUP BY asset) a
           ON a.asset = r.asset ORDER BY r.asset LIMIT ${bind(request.limit)}`,

@@ -117,6 +117,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ? ['readings_1m', 'readings_1h'].map((name) => `CREATE INDEX ${quoteIdent(`${name}_asset_bucket`)} ON ${qualified(s, name)} (asset, bucket)`)
       : []),
   },
+  {
+    version: 6,
+    name: 'real-time rollups',
+    // A continuous aggregate then adds the raw rows past its last refresh to what it has
+    // materialised, as the plain-mode trend queries do from rollup_state.
+    statements: (s, mode) => (mode === 'timescale'
+      ? ['readings_1m', 'readings_1h'].map((name) => `ALTER MATERIALIZED VIEW ${qualified(s, name)} SET (timescaledb.materialized_only = false)`)
+      : []),
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

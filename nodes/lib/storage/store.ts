@@ -1,40 +1,20 @@
 import type { Batch } from './batch';
 import { timeSpan } from './batch';
-import type { Queryable } from './database';
+import type { Database } from './database';
+import { BatchInserter } from './insert';
 import { applyTimescaleRetention, dayOf, ensurePartition, maintainPlain, type MaintenanceOptions, type MaintenanceReport } from './maintenance';
 import type { SchemaInfo } from './schema';
-import { qualified, quoteIdent } from './sql';
-import { TABLE_NAMES, TABLES, type ColumnSpec, type TableName } from './tables';
-
-/**
- * Writes batches into a migrated schema: one INSERT … SELECT FROM unnest($1::…[], …) per batch,
- * skipping rows whose key is already stored, so a replayed batch never duplicates a row.
- */
-const ARRAY_TYPE: Record<ColumnSpec['type'], string> = {
-  ts: 'float8[]', text: 'text[]', float8: 'float8[]', int4: 'int4[]', json: 'text[]',
-};
-
-function selectExpression(column: ColumnSpec, alias: string): string {
-  if (column.type === 'ts') return `to_timestamp(${alias} / 1000.0)`;
-  if (column.type === 'json') return `${alias}::jsonb`;
-  return alias;
-}
-
-export function insertStatement(schema: string, table: TableName): string {
-  const spec = TABLES[table];
-  const names = spec.columns.map((c) => quoteIdent(c.name)).join(', ');
-  const aliases = spec.columns.map((_c, i) => `c${i}`);
-  const params = spec.columns.map((c, i) => `$${i + 1}::${ARRAY_TYPE[c.type]}`).join(', ');
-  const selects = spec.columns.map((c, i) => selectExpression(c, aliases[i])).join(', ');
-  return `INSERT INTO ${qualified(schema, table)} (${names}) SELECT ${selects} FROM unnest(${params}) AS u(${aliases.join(', ')})
-    ON CONFLICT (${spec.key.map(quoteIdent).join(', ')}) DO NOTHING`;
-}
+import { TABLE_NAMES, type TableName } from './tables';
 
 /** Partitions ahead of today, and how long readings are kept. */
 export const DEFAULT_MAINTENANCE: MaintenanceOptions = { retentionDays: 30, daysAhead: 2 };
 
+/**
+ * A migrated schema's writes and upkeep: batches inserted (see BatchInserter) into the day
+ * partitions they need, and the maintenance job that keeps partitions and rollups current.
+ */
 export class Store {
-  private readonly statements: Record<TableName, string>;
+  private readonly inserter: BatchInserter;
   /** Days known to have a partition, per table (plain mode only). */
   private readonly partitionDays: Record<TableName, Set<number>>;
   private retentionApplied = false;
@@ -42,11 +22,11 @@ export class Store {
   private lateFrom = Infinity;
 
   constructor(
-    private readonly db: Queryable,
+    private readonly db: Database,
     readonly info: SchemaInfo,
     private readonly maintenance: MaintenanceOptions = DEFAULT_MAINTENANCE,
   ) {
-    this.statements = Object.fromEntries(TABLE_NAMES.map((t) => [t, insertStatement(info.schema, t)])) as Record<TableName, string>;
+    this.inserter = new BatchInserter(db, info.schema);
     this.partitionDays = Object.fromEntries(TABLE_NAMES.map((t) => [t, new Set<number>()])) as Record<TableName, Set<number>>;
   }
 
@@ -54,9 +34,9 @@ export class Store {
   async insert(batch: Batch): Promise<number> {
     if (batch.rows === 0) return 0;
     if (this.info.mode === 'plain') await this.ensurePartitions(batch);
-    const rows = await this.db.query<{ n: number }>(`WITH ins AS (${this.statements[batch.table]} RETURNING 1) SELECT count(*)::int AS n FROM ins`, batch.columns);
-    if (batch.table === 'readings' && rows[0].n > 0) this.lateFrom = Math.min(this.lateFrom, timeSpan(batch).min);
-    return rows[0].n;
+    const added = await this.inserter.insert(batch);
+    if (batch.table === 'readings' && added > 0) this.lateFrom = Math.min(this.lateFrom, timeSpan(batch).min);
+    return added;
   }
 
   async maintain(now: number): Promise<MaintenanceReport> {

@@ -47,7 +47,8 @@ export async function openFixture(): Promise<DbFixture> {
     target = { host: server.host, port: server.port, database: String(config.database), user: String(config.user) };
   }
   const password = url ? decodeURIComponent(new URL(url).password) || undefined : undefined;
-  const db = createPoolDatabase({ ...target, password, max: server ? 1 : 4, options: server ? undefined : SERVER_SESSION_OPTIONS }, () => undefined);
+  const db = createPoolDatabase({ ...target, password, max: server ? 1 : 4, options: server ? undefined : SERVER_SESSION_OPTIONS },
+    () => undefined, { copyIn: server === undefined });
   return {
     db,
     ...target,

@@ -66,26 +66,32 @@ describe('query building', () => {
   it('buckets with time_bucket on TimescaleDB and date_bin on plain PostgreSQL, values only as parameters', () => {
     const request = queryRequest('bucketed', { asset: "x'; DROP TABLE readings; --", range: '30d' }, DEFAULTS, 500, NOW);
     const plain = buildQuery(request, 'pdm', 'plain');
-    assert.match(plain.text, /date_bin\(\$3::interval, bucket, timestamptz '2000-01-01'\)/);
+    assert.match(plain.text, /date_bin\(\$4::interval, b, timestamptz '2000-01-01'\)/);
     assert.match(plain.text, /FROM "pdm"."readings_1h"/);
     assert.doesNotMatch(plain.text, /DROP/);
-    assert.deepEqual(plain.values.slice(2), ['10800 seconds', "x'; DROP TABLE readings; --", 500]);
+    assert.deepEqual(plain.values.slice(2), ["x'; DROP TABLE readings; --", '10800 seconds', 500]);
     assert.equal(plain.source, 'readings_1h');
     assert.equal(plain.bucketMs, 3 * HOUR);
+    const aggregate = buildQuery(request, 'pdm', 'timescale');
+    assert.match(aggregate.text, /time_bucket\(\$4::interval, b\)/);
+    assert.doesNotMatch(aggregate.text, /rollup_state|"readings_1m"|"readings"/, 'continuous aggregates add their raw tail themselves');
     const timescale = buildQuery({ ...request, from: NOW - HOUR }, 'pdm', 'timescale');
     assert.match(timescale.text, /time_bucket\(\$3::interval, ts\)/);
     assert.match(timescale.text, /FROM "pdm"."readings"\s+WHERE/);
     assert.match(timescale.text, /avg\(value\)/);
   });
 
-  it('reads rollup rows as they are when the buckets are as wide as the rollup', () => {
+  it('reads rollup rows as they are when the buckets are as wide as the rollup, grouping only the tail', () => {
     const built = buildQuery(queryRequest('bucketed', { range: '30d', bucket: '1h' }, DEFAULTS, 500, NOW), 'pdm', 'plain');
     assert.equal(built.source, 'readings_1h');
     assert.equal(built.bucketMs, HOUR);
-    assert.doesNotMatch(built.text, /GROUP BY|date_bin/);
-    assert.match(built.text, /sum \/ nullif\(count, 0\) AS y/);
-    assert.match(built.text, /ORDER BY sensor, bucket/);
-    assert.deepEqual(built.values.slice(2), ['pump-1', 500]);
+    const [head, tail] = built.text.split(/UNION ALL(.*)/s);
+    assert.match(head, /SELECT bucket AS b, sensor AS series, sum \/ nullif\(count, 0\) AS y, min, max, count::int AS count FROM "pdm"."readings_1h"/);
+    assert.doesNotMatch(head.slice(head.indexOf('"readings_1h"')), /GROUP BY|date_bin/);
+    assert.match(tail, /FROM "pdm"."readings_1m" WHERE .* bucket >= greatest\(\$1, \(SELECT h FROM cut\)\)/s);
+    assert.match(tail, /FROM "pdm"."readings" WHERE .* ts >= greatest\(\$1, \(SELECT m FROM cut\)\) AND ts < \$2/s);
+    assert.match(tail, /GROUP BY 1, 2/);
+    assert.deepEqual(built.values.slice(2), ['pump-1', '3600 seconds', 500]);
   });
 
   it('filters by sensor only when one is asked for', () => {
