@@ -7,13 +7,11 @@
  * against KAFKA_BROKERS when set, else the test broker.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
 import type { Node, NodeMessage } from 'node-red';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { recorder, withCatalog } from '../support/node-helper';
-import { startTestKafka, type TestKafka } from '../support/kafka/broker';
-import { kafkaNodes, pollUntil, unique, type FlowItem } from '../support/kafka/nodes';
+import { kafkaNodes, kafkaSuite, pollUntil, unique, type FlowItem } from '../support/kafka/nodes';
 import { waitFor } from '../support/runtime';
 import anomalyDetectNode from '../../nodes/anomaly-detect';
 import type { AnomalyEvent } from '../../nodes/lib/anomaly/events';
@@ -33,37 +31,18 @@ interface EventMessage extends NodeMessage {
 }
 
 describe('anomaly-detect baselines follow their asset across a rebalance', () => {
-  let broker: TestKafka | undefined;
-  let address: string;
-  let kafka: Kafka;
-  let other: Consumer | undefined;
-
-  before(async () => {
-    await new Promise<void>((resolve) => helper.startServer(resolve));
-    if (process.env.KAFKA_BROKERS) address = process.env.KAFKA_BROKERS;
-    else {
-      broker = await startTestKafka({ partitions: PARTITIONS });
-      address = broker.address;
-    }
-    kafka = new Kafka({ clientId: 'baseline-handover-test', brokers: address.split(','), logLevel: logLevel.NOTHING });
-  });
-  after(async () => {
-    await other?.disconnect();
-    await helper.unload();
-    await broker?.close();
-    await new Promise<void>((resolve) => helper.stopServer(resolve));
-  });
+  const suite = kafkaSuite('baseline-handover-test', PARTITIONS);
 
   it('hands a revoked asset’s baseline to its new owner, which flags the first out-of-range reading', async () => {
     const topic = unique('pdm.readings');
     const stateTopic = unique('pdm.state');
     const groupId = unique('analytics');
-    const admin = kafka.admin();
+    const admin = suite.kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }, { topic: stateTopic, numPartitions: 1 }], waitForLeaders: true });
     const committed = async (): Promise<number> =>
       (await admin.fetchOffsets({ groupId, topics: [topic] }))[0].partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-    const producer = kafka.producer();
+    const producer = suite.kafka.producer();
     await producer.connect();
     const produce = async (from: number, count: number, value?: number): Promise<void> => {
       const messages = [];
@@ -78,7 +57,7 @@ describe('anomaly-detect baselines follow their asset across a rebalance', () =>
 
     const flow: FlowItem[] = [
       { id: 'f', type: 'tab' },
-      { id: 'b', type: 'kafka-broker', brokers: address },
+      { id: 'b', type: 'kafka-broker', brokers: suite.address },
       // Instance A: readings in, anomaly-detect, snapshots out to the state topic.
       { id: 'inA', z: 'f', type: 'kafka-in', broker: 'b', topics: topic, groupId, output: 'batch', commitInterval: 100, sessionTimeout: 6, wires: [['adA'], [], ['adA']] },
       { id: 'adA', z: 'f', type: 'anomaly-detect', warmUp: 20, wires: [['eventsA'], [], ['stateOut']] },
@@ -103,14 +82,14 @@ describe('anomaly-detect baselines follow their asset across a rebalance', () =>
       await pollUntil(async () => (await committed()) === LEARNED * ASSETS.length, 'the learning readings absorbed and committed');
 
       // Instance B's reader joins the group and gets some partitions; its readings go to B's anomaly-detect.
-      other = kafka.consumer({ groupId, maxWaitTimeInMs: 100, sessionTimeout: 6000, heartbeatInterval: 600 });
+      suite.other = suite.kafka.consumer({ groupId, maxWaitTimeInMs: 100, sessionTimeout: 6000, heartbeatInterval: 600 });
       let taken: number[] = [];
-      other.on(other.events.GROUP_JOIN, (e) => {
+      suite.other.on(suite.other.events.GROUP_JOIN, (e) => {
         taken = e.payload.memberAssignment[topic] ?? [];
       });
-      await other.connect();
-      await other.subscribe({ topic, fromBeginning: true });
-      await other.run({ eachMessage: async ({ message }) => void adB.receive({ payload: JSON.parse(String(message.value)) } as NodeMessage) });
+      await suite.other.connect();
+      await suite.other.subscribe({ topic, fromBeginning: true });
+      await suite.other.run({ eachMessage: async ({ message }) => void adB.receive({ payload: JSON.parse(String(message.value)) } as NodeMessage) });
       await waitFor(() => taken.length > 0, 30_000, 'the second member to get partitions');
       const moved = ASSETS.filter((a) => taken.includes(partitionOf(a)));
       const stayed = ASSETS.filter((a) => !moved.includes(a));
@@ -129,7 +108,7 @@ describe('anomaly-detect baselines follow their asset across a rebalance', () =>
       assert.deepEqual(normalB.messages, [], 'no reading of a moved asset was scored while warming up');
       const flaggedByA = eventsA.messages.flatMap((m) => [m.payload].flat().map((e) => e.asset));
       assert.deepEqual(flaggedByA.sort(), stayed, 'instance A kept the assets that stayed');
-      assert.deepEqual(broker?.unsupported ?? [], []);
+      assert.deepEqual(suite.broker?.unsupported ?? [], []);
     } finally {
       await producer.disconnect();
       await admin.disconnect();

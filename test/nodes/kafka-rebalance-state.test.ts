@@ -6,13 +6,11 @@
  * in exactly one window. Runs against KAFKA_BROKERS when set, else the test broker.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
 import type { NodeMessage } from 'node-red';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { recorder, withCatalog } from '../support/node-helper';
-import { startTestKafka, type TestKafka } from '../support/kafka/broker';
-import { kafkaNodes, pollUntil, unique, type FlowItem } from '../support/kafka/nodes';
+import { kafkaNodes, kafkaSuite, pollUntil, unique, type FlowItem } from '../support/kafka/nodes';
 import { waitFor } from '../support/runtime';
 import windowStatsNode from '../../nodes/window-stats';
 
@@ -31,36 +29,17 @@ interface WindowMessage extends NodeMessage {
 }
 
 describe('kafka-in hand-over keeps window state right across a rebalance', () => {
-  let broker: TestKafka | undefined;
-  let address: string;
-  let kafka: Kafka;
-  let other: Consumer | undefined;
-
-  before(async () => {
-    await new Promise<void>((resolve) => helper.startServer(resolve));
-    if (process.env.KAFKA_BROKERS) address = process.env.KAFKA_BROKERS;
-    else {
-      broker = await startTestKafka({ partitions: PARTITIONS });
-      address = broker.address;
-    }
-    kafka = new Kafka({ clientId: 'rebalance-state-test', brokers: address.split(','), logLevel: logLevel.NOTHING });
-  });
-  after(async () => {
-    await other?.disconnect();
-    await helper.unload();
-    await broker?.close();
-    await new Promise<void>((resolve) => helper.stopServer(resolve));
-  });
+  const suite = kafkaSuite('rebalance-state-test', PARTITIONS);
 
   it('flushes the windows of the assets on revoked partitions and rebuilds them on assign', async () => {
     const topic = unique('pdm.windows');
     const groupId = unique('windows');
-    const admin = kafka.admin();
+    const admin = suite.kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
     const committed = async (): Promise<number> =>
       (await admin.fetchOffsets({ groupId, topics: [topic] }))[0].partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-    const producer = kafka.producer();
+    const producer = suite.kafka.producer();
     await producer.connect();
     let seq = 0;
     const produce = async (perAsset: number): Promise<void> => {
@@ -73,7 +52,7 @@ describe('kafka-in hand-over keeps window state right across a rebalance', () =>
 
     const flow: FlowItem[] = [
       { id: 'f', type: 'tab' },
-      { id: 'b', type: 'kafka-broker', brokers: address },
+      { id: 'b', type: 'kafka-broker', brokers: suite.address },
       { id: 'in', z: 'f', type: 'kafka-in', broker: 'b', topics: topic, groupId, output: 'batch', commitInterval: 100, sessionTimeout: 6, wires: [['ws'], [], ['ws']] },
       { id: 'ws', z: 'f', type: 'window-stats', size: 3600, lateness: 0, idleTimeout: 86_400, wires: [['windows'], []] },
       { id: 'windows', z: 'f', type: 'helper' },
@@ -86,15 +65,15 @@ describe('kafka-in hand-over keeps window state right across a rebalance', () =>
       assert.equal(windows.messages.length, 0, 'one-hour windows are still open');
 
       // A second member joins: the group splits the partitions, kafka-in hands over the ones it loses.
-      other = kafka.consumer({ groupId, maxWaitTimeInMs: 100, sessionTimeout: 6000, heartbeatInterval: 600 });
+      suite.other = suite.kafka.consumer({ groupId, maxWaitTimeInMs: 100, sessionTimeout: 6000, heartbeatInterval: 600 });
       let taken: number[] = [];
-      other.on(other.events.GROUP_JOIN, (e) => {
+      suite.other.on(suite.other.events.GROUP_JOIN, (e) => {
         taken = e.payload.memberAssignment[topic] ?? [];
       });
       const seenByOther: string[] = [];
-      await other.connect();
-      await other.subscribe({ topic, fromBeginning: true });
-      await other.run({ eachMessage: async ({ message }) => void seenByOther.push(String(message.value)) });
+      await suite.other.connect();
+      await suite.other.subscribe({ topic, fromBeginning: true });
+      await suite.other.run({ eachMessage: async ({ message }) => void seenByOther.push(String(message.value)) });
       await waitFor(() => taken.length > 0, 30_000, 'the second member to get partitions');
       const revoked = ASSETS.filter((a) => taken.includes(partitionOf(a)));
       const kept = ASSETS.filter((a) => !revoked.includes(a));
@@ -108,8 +87,8 @@ describe('kafka-in hand-over keeps window state right across a rebalance', () =>
       assert.deepEqual(seenByOther, [], 'the new owner starts at the committed offset: nothing is read twice');
 
       // The second member leaves; kafka-in is assigned everything again and new readings arrive.
-      await other.disconnect();
-      other = undefined;
+      await suite.other.disconnect();
+      suite.other = undefined;
       await produce(3);
       await pollUntil(async () => (await committed()) === 8 * ASSETS.length, 'the next 24 readings absorbed and committed');
       const before = windows.messages.length;
@@ -120,7 +99,7 @@ describe('kafka-in hand-over keeps window state right across a rebalance', () =>
       for (const asset of kept) assert.equal(rebuilt.get(asset), 8, `${asset}: one window for all its readings`);
       const counted = windows.messages.reduce((n, m) => n + m.payload.count, 0);
       assert.equal(counted, 8 * ASSETS.length, 'every reading in exactly one window');
-      assert.deepEqual(broker?.unsupported ?? [], []);
+      assert.deepEqual(suite.broker?.unsupported ?? [], []);
     } finally {
       await producer.disconnect();
       await admin.disconnect();

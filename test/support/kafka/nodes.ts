@@ -1,11 +1,14 @@
 /**
  * What the kafka node tests share: the three nodes as node-red-node-test-helper loads them, unique
- * topic and group names, and a recorder of a node's statuses.
+ * topic and group names, a recorder of a node's statuses, and a suite's Kafka.
  */
-import type helper from 'node-red-node-test-helper';
+import { after, before } from 'node:test';
+import helper from 'node-red-node-test-helper';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import type { Node, NodeAPI, NodeInitializer } from 'node-red';
 import { hooks } from '@node-red/util';
 import { withCatalog } from '../node-helper';
+import { startTestKafka, type TestKafka } from './broker';
 import kafkaBrokerNode from '../../../nodes/kafka-broker';
 import kafkaOutNode from '../../../nodes/kafka-out';
 import kafkaInNode from '../../../nodes/kafka-in';
@@ -51,3 +54,34 @@ export async function pollUntil(condition: () => Promise<boolean>, what: string)
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** A Kafka for a suite of node tests: KAFKA_BROKERS when set, else a test broker of its own. */
+export interface KafkaSuite {
+  kafka: Kafka;
+  address: string;
+  broker?: TestKafka;
+  /** A second group member a test starts; disconnected after the suite. */
+  other?: Consumer;
+}
+
+/** Starts the test helper's server and the suite's Kafka before its tests and stops both after. */
+export function kafkaSuite(clientId: string, partitions: number): KafkaSuite {
+  const suite = {} as KafkaSuite;
+  before(async () => {
+    await new Promise<void>((resolve) => helper.startServer(resolve));
+    if (process.env.KAFKA_BROKERS) suite.address = process.env.KAFKA_BROKERS;
+    else {
+      suite.broker = await startTestKafka({ partitions });
+      suite.address = suite.broker.address;
+    }
+    suite.kafka = new Kafka({ clientId, brokers: suite.address.split(','), logLevel: logLevel.NOTHING });
+  });
+  after(async () => {
+    await suite.other?.disconnect();
+    await helper.unload();
+    await suite.broker?.close();
+    await new Promise<void>((resolve) => helper.stopServer(resolve));
+  });
+  return suite;
+}
+
