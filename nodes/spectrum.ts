@@ -2,11 +2,12 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { describeError, PdmError } from './lib/errors';
 import { compactCount, STATUS, ThrottledStatus } from './lib/status';
 import { VibrationAnalyzer } from './lib/vibration/analyzer';
+import { afterFftLoads } from './lib/vibration/fft';
 import { settingsFromConfig, type SpectrumConfig, type SpectrumSettings } from './lib/vibration/config';
 import { waveformFromMessage, type WaveformMessage } from './lib/vibration/input';
 import { AnalysisPool, type PoolOutcome } from './lib/vibration/pool';
 import { resultOf, type AnalysisResult } from './lib/vibration/result';
-import { onGuardedInput } from './shared/guarded-input';
+import { guarded, onGuardedInput } from './shared/guarded-input';
 
 type SpectrumDef = NodeDef & SpectrumConfig;
 type Send = (msg: Array<NodeMessage | null>) => void;
@@ -90,7 +91,8 @@ export = function register(RED: NodeAPI): void {
       finish(msg, outcome.ok ? { ok: true, result: resultOf(outcome.analysis, settings.chart) } : outcome, send, done);
     };
 
-    onGuardedInput(node, handle);
+    // Worker threads load their own FFT module; only the flow's thread analyses through this one.
+    onGuardedInput(node, pool ? handle : afterFftLoads(guarded(handle)));
 
     node.on('close', (_removed: boolean, done: () => void) => {
       status.cancel();

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { generateWaveform } from '../../nodes/lib/sim/waveform';
 import { VibrationAnalyzer } from '../../nodes/lib/vibration/analyzer';
 import { settingsFromConfig } from '../../nodes/lib/vibration/config';
+import { loadFft } from '../../nodes/lib/vibration/fft';
 import { FAULT_TYPES, type FaultType } from '../../nodes/lib/vibration/types';
 
 const projectRoot = path.resolve(__dirname, '..', '..', '..');
@@ -141,10 +142,14 @@ function cwru(dir: string): void {
   console.log('   Data: Case Western Reserve University Bearing Data Center (read from the data directory, not shipped).');
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const dir = path.resolve(projectRoot, process.argv[2] ?? path.join('..', 'shared', 'datasets', 'bearings'));
+  console.log(`FFT: ${await loadFft()}`);
   synthetic();
   cwru(dir);
 }
 
-main();
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { generateWaveform } from '../../nodes/lib/sim/waveform';
 import { VibrationAnalyzer } from '../../nodes/lib/vibration/analyzer';
 import { settingsFromConfig, type SpectrumConfig } from '../../nodes/lib/vibration/config';
+import { loadFft } from '../../nodes/lib/vibration/fft';
 import { AnalysisPool } from '../../nodes/lib/vibration/pool';
 import { onTab, startRuntime, type EmbeddedRuntime, type FlowNode } from '../support/runtime';
 
@@ -167,10 +168,11 @@ async function main(): Promise<void> {
     { name: '+ chart output', config: { chart: 'spectrum' } },
     { name: `${cores} workers`, config: { workers: cores } },
   ];
+  const fft = await loadFft();
   const nodesDir = extraNodesDir();
   const testNodes = path.join(projectRoot, 'dist', 'test', 'support', 'nodes');
   const runtime = await startRuntime(flow({}), nodesDir ? { settings: { nodesDir: [projectRoot, testNodes, nodesDir] } } : {});
-  console.log(`spectrum throughput, 1 s waveforms (Float32Array), segment auto, median of ${REPEATS} runs of ${seconds} s; ${cores} cores, Node ${process.version}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}`);
+  console.log(`spectrum throughput, 1 s waveforms (Float32Array), segment auto, median of ${REPEATS} runs of ${seconds} s; ${cores} cores, Node ${process.version}, FFT ${fft}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}`);
   try {
     for (const sampleRate of RATES) {
       const payloads = waveforms(sampleRate);

@@ -1,92 +1,100 @@
-import FFT from 'fft.js';
+import loadPffft, { type PffftModule } from '@echogarden/pffft-wasm/simd';
+import { FftJsComplex, FftJsReal } from './fft-fallback';
+import { PffftComplex, PffftReal, pffftSupports } from './fft-pffft';
+
+export type FftBackend = 'pffft' | 'fft.js';
+
+interface RealPlan {
+  forward(input: Float64Array, out: Float64Array, offset: number, powerSum?: Float64Array): void;
+}
+
+interface ComplexPlan {
+  inverse(input: Float64Array, out: Float64Array): void;
+}
+
+/** This thread's PFFFT module once loaded, and its plans by size (shared: every transform runs to completion). */
+let pffft: PffftModule | undefined;
+let loading: Promise<FftBackend> | undefined;
+const realPlans = new Map<number, PffftReal>();
+const complexPlans = new Map<number, PffftComplex>();
 
 /**
- * The one place that knows which FFT library runs. Buffers are the caller's: nothing is
+ * Loads PFFFT (WebAssembly with SIMD) for this thread; transforms made before it has loaded, or
+ * when it cannot load, run on fft.js. Call once per thread and wait before analysing.
+ */
+export function loadFft(): Promise<FftBackend> {
+  loading ??= loadPffft().then(
+    (module) => {
+      pffft = module;
+      return 'pffft' as const;
+    },
+    () => 'fft.js' as const,
+  );
+  return loading;
+}
+
+/** `run`, called only after loadFft has settled: at once when it has, else queued behind it in call order. */
+export function afterFftLoads<A extends unknown[]>(run: (...args: A) => void): (...args: A) => void {
+  const ready = loadFft();
+  let settled = false;
+  void ready.then(() => {
+    settled = true;
+  });
+  return (...args: A) => {
+    if (settled) run(...args);
+    else void ready.then(() => run(...args));
+  };
+}
+
+/** Which library a transform of `size` points made now runs on. */
+export function fftBackend(size: number, kind: 'real' | 'complex'): FftBackend {
+  return pffft && pffftSupports(size, kind) ? 'pffft' : 'fft.js';
+}
+
+function realPlan(size: number): RealPlan {
+  if (!pffft || !pffftSupports(size, 'real')) return new FftJsReal(size);
+  let plan = realPlans.get(size);
+  if (!plan) realPlans.set(size, (plan = new PffftReal(pffft, size)));
+  return plan;
+}
+
+function complexPlan(size: number): ComplexPlan {
+  if (!pffft || !pffftSupports(size, 'complex')) return new FftJsComplex(size);
+  let plan = complexPlans.get(size);
+  if (!plan) complexPlans.set(size, (plan = new PffftComplex(pffft, size)));
+  return plan;
+}
+
+/**
+ * The one place that knows which FFT library runs: PFFFT in float32 when loaded and the size
+ * allows, else fft.js; results are float64 either way. Buffers are the caller's: nothing is
  * allocated per transform.
  */
 export class Fft {
   readonly size: number;
-  private readonly impl: FFT;
-  /** A real transform of `size` runs as a complex transform of size / 2 on the even/odd samples. */
-  private readonly halfImpl: FFT;
-  private readonly packed: Float64Array;
-  private readonly cos: Float64Array;
-  private readonly sin: Float64Array;
+  private real: RealPlan | undefined;
+  private complex: ComplexPlan | undefined;
 
   constructor(size: number) {
     if (!isPowerOfTwo(size) || size < 4) throw new RangeError(`FFT size must be a power of two ≥ 4, got ${size}`);
     this.size = size;
-    this.impl = new FFT(size);
-    const half = size / 2;
-    this.halfImpl = new FFT(half);
-    this.packed = new Float64Array(size);
-    this.cos = new Float64Array(half);
-    this.sin = new Float64Array(half);
-    for (let k = 0; k < half; k++) {
-      this.cos[k] = Math.cos((2 * Math.PI * k) / size);
-      this.sin[k] = Math.sin((2 * Math.PI * k) / size);
-    }
   }
 
   /**
    * Real input of length `size` → bins 0..size/2 as interleaved (re, im) in
    * `out[offset .. offset+size+1]`; when `powerSum` is given, each bin's |X(k)|² is added to it.
-   * Read as interleaved (re, im) pairs, the input is the complex signal even + i·odd; its
-   * half-size transform splits into the even and odd samples' spectra, which combine into the
-   * full one. That is half the work of a full-size transform.
    */
   forwardReal(input: Float64Array, out: Float64Array, offset = 0, powerSum?: Float64Array): void {
-    const z = this.packed;
-    this.halfImpl.transform(z, input);
-    const half = this.size / 2;
-    const { cos, sin } = this;
-    out[offset] = z[0] + z[1];
-    out[offset + 1] = 0;
-    out[offset + 2 * half] = z[0] - z[1];
-    out[offset + 2 * half + 1] = 0;
-    if (powerSum) {
-      powerSum[0] += out[offset] * out[offset];
-      powerSum[half] += out[offset + 2 * half] * out[offset + 2 * half];
-    }
-    // Bins k and half − k come from the same two values: X[k] = E + W^k·O, X[half − k] = conj(E − W^k·O).
-    const quarter = half / 2;
-    for (let k = 1; k < quarter; k++) {
-      const j = half - k;
-      const ar = z[2 * k];
-      const ai = z[2 * k + 1];
-      const br = z[2 * j];
-      const bi = -z[2 * j + 1];
-      const evenRe = 0.5 * (ar + br);
-      const evenIm = 0.5 * (ai + bi);
-      const oddRe = 0.5 * (ai - bi);
-      const oddIm = -0.5 * (ar - br);
-      const c = cos[k];
-      const s = sin[k];
-      const turnedRe = c * oddRe + s * oddIm;
-      const turnedIm = c * oddIm - s * oddRe;
-      const re = evenRe + turnedRe;
-      const im = evenIm + turnedIm;
-      const mirrorRe = evenRe - turnedRe;
-      const mirrorIm = turnedIm - evenIm;
-      out[offset + 2 * k] = re;
-      out[offset + 2 * k + 1] = im;
-      out[offset + 2 * j] = mirrorRe;
-      out[offset + 2 * j + 1] = mirrorIm;
-      if (powerSum) {
-        powerSum[k] += re * re + im * im;
-        powerSum[j] += mirrorRe * mirrorRe + mirrorIm * mirrorIm;
-      }
-    }
-    const middleRe = z[2 * quarter];
-    const middleIm = -z[2 * quarter + 1];
-    out[offset + 2 * quarter] = middleRe;
-    out[offset + 2 * quarter + 1] = middleIm;
-    if (powerSum) powerSum[quarter] += middleRe * middleRe + middleIm * middleIm;
+    if (input.length !== this.size) throw new RangeError(`a real FFT of ${this.size} points needs ${this.size} samples, got ${input.length}`);
+    this.real ??= realPlan(this.size);
+    this.real.forward(input, out, offset, powerSum);
   }
 
   /** Inverse complex transform of interleaved (re, im) data, both of length 2·size, divided by size. */
   inverseComplex(input: Float64Array, out: Float64Array): void {
-    this.impl.inverseTransform(out, input);
+    if (input.length !== 2 * this.size) throw new RangeError(`a complex FFT of ${this.size} points needs ${2 * this.size} values, got ${input.length}`);
+    this.complex ??= complexPlan(this.size);
+    this.complex.inverse(input, out);
   }
 }
 

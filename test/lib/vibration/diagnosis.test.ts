@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { generateWaveform } from '../../../nodes/lib/sim/waveform';
 import { VibrationAnalyzer, type Analysis } from '../../../nodes/lib/vibration/analyzer';
 import { settingsFromConfig } from '../../../nodes/lib/vibration/config';
 import { combFalseAlarm } from '../../../nodes/lib/vibration/diagnosis';
 import type { Peak } from '../../../nodes/lib/vibration/peaks';
 import type { FaultType } from '../../../nodes/lib/vibration/types';
+import { loadFft } from '../../../nodes/lib/vibration/fft';
 
 const analyzer = new VibrationAnalyzer(settingsFromConfig({}).analyzer);
 
@@ -17,6 +18,8 @@ function analyse(fault: FaultType, options: { rpm?: number; snrDb?: number; dama
   assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.reason);
   return outcome.analysis;
 }
+
+before(() => loadFft());
 
 describe('diagnosis', () => {
   it('names an outer-race defect, with BPFO harmonics as evidence', () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { mulberry32 } from '../../../nodes/lib/sim/waveform';
 import { SpectralKurtosis } from '../../../nodes/lib/vibration/kurtosis';
+import { loadFft } from '../../../nodes/lib/vibration/fft';
 
 const fs = 12_800;
 
@@ -28,6 +29,8 @@ function addImpacts(x: Float64Array, rateHz: number, amplitude: number): void {
 function addTone(x: Float64Array, amplitude: number): void {
   for (let i = 0; i < x.length; i++) x[i] += amplitude * Math.sin((2 * Math.PI * 2000 * i) / fs);
 }
+
+before(() => loadFft());
 
 describe('spectral kurtosis band', () => {
   it('chooses the band where impacts ring, not the one with the most energy', () => {

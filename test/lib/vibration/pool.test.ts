@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { generateWaveform } from '../../../nodes/lib/sim/waveform';
 import { VibrationAnalyzer } from '../../../nodes/lib/vibration/analyzer';
 import { settingsFromConfig } from '../../../nodes/lib/vibration/config';
 import { AnalysisPool, MAX_WORKERS } from '../../../nodes/lib/vibration/pool';
 import { resultOf } from '../../../nodes/lib/vibration/result';
 import type { Waveform } from '../../../nodes/lib/vibration/types';
+import { loadFft } from '../../../nodes/lib/vibration/fft';
 
 const settings = settingsFromConfig({ chart: 'spectrum' });
 
@@ -13,6 +14,8 @@ function waveform(seed: number, rpm = 1500 + 60 * seed): Waveform {
   const w = generateWaveform({ sampleRate: 12_800, samples: 12_800, rpm, fault: seed % 2 === 0 ? 'outer-race' : 'inner-race', damage: 0.5, seed, snrDb: 10 });
   return { samples: Float32Array.from(w.samples), sampleRate: 12_800, rpm, unit: 'g', asset: 'pump', sensor: `s${seed}`, start: 0 };
 }
+
+before(() => loadFft());
 
 describe('analysis pool', () => {
   it('gives on worker threads the results of the flow-thread analyzer, for many waveforms in flight', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { VibrationAnalyzer, velocityRmsOf } from '../../../nodes/lib/vibration/analyzer';
 import { chartPoints, MAX_CHART_POINTS } from '../../../nodes/lib/vibration/chart';
 import { settingsFromConfig } from '../../../nodes/lib/vibration/config';
@@ -7,6 +7,7 @@ import { EnvelopeAnalyzer } from '../../../nodes/lib/vibration/envelope';
 import { PeakFinder } from '../../../nodes/lib/vibration/peaks';
 import { STANDARD_GRAVITY, type Waveform } from '../../../nodes/lib/vibration/types';
 import { WelchWorkspace } from '../../../nodes/lib/vibration/welch';
+import { loadFft } from '../../../nodes/lib/vibration/fft';
 
 function sines(fs: number, n: number, tones: Array<[hz: number, amplitude: number]>, offset = 0): Float64Array {
   const x = new Float64Array(n);
@@ -21,6 +22,8 @@ function sines(fs: number, n: number, tones: Array<[hz: number, amplitude: numbe
 function within(actual: number, expected: number, relative: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= relative * Math.abs(expected), `${what}: ${actual} is not within ${relative * 100} % of ${expected}`);
 }
+
+before(() => loadFft());
 
 describe('Welch spectrum', () => {
   const fs = 10_240;
