@@ -1,5 +1,6 @@
 import { PdmError } from '../errors';
 import { roundScore, type DetectorScore } from './events';
+import { checkVector } from './multivariate-align';
 import { Smoother, type SmootherJSON } from './smoother';
 
 /** Options of the per-sensor deviation scorer (DeviationStream). */
@@ -119,11 +120,7 @@ export class DeviationStream {
   }
 
   update(ts: number, values: ArrayLike<number>): DeviationResult {
-    const d = this.sensors.length;
-    if (values.length !== d) throw new PdmError('INVALID_PAYLOAD', `vector has ${values.length} values, expected ${d}`);
-    for (let j = 0; j < d; j++) {
-      if (!Number.isFinite(values[j])) throw new PdmError('NON_FINITE', `${this.sensors[j]} is ${values[j]}`);
-    }
+    checkVector(this.sensors, values);
     const out = this.result;
     out.ts = ts;
     if (!this.trained) {

@@ -160,3 +160,13 @@ export class VectorAligner {
     if (size >= this.maxAssets) throw new PdmError('KEY_LIMIT', `more than ${this.maxAssets} assets`);
   }
 }
+
+/** Throws unless `values` holds one finite value per sensor, in the sensors' order. */
+export function checkVector(sensors: readonly string[], values: ArrayLike<number>): void {
+  const d = sensors.length;
+  if (values.length !== d) throw new PdmError('INVALID_PAYLOAD', `vector has ${values.length} values, expected ${d}`);
+  for (let j = 0; j < d; j++) {
+    if (!Number.isFinite(values[j])) throw new PdmError('NON_FINITE', `${sensors[j]} is ${values[j]}`);
+  }
+}
+

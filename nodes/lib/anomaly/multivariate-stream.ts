@@ -1,5 +1,6 @@
 import { PdmError } from '../errors';
 import { roundScore, type DetectorScore } from './events';
+import { checkVector } from './multivariate-align';
 import { Centring, centredBaseline, type CentringJSON } from './multivariate-centring';
 import { stationaryColumns } from './multivariate-drift';
 import { Smoother, type SmootherJSON } from './smoother';
@@ -121,11 +122,7 @@ export class MultivariateStream {
   }
 
   update(ts: number, values: ArrayLike<number>): MultivariateResult {
-    const d = this.sensors.length;
-    if (values.length !== d) throw new PdmError('INVALID_PAYLOAD', `vector has ${values.length} values, expected ${d}`);
-    for (let j = 0; j < d; j++) {
-      if (!Number.isFinite(values[j])) throw new PdmError('NON_FINITE', `${this.sensors[j]} is ${values[j]}`);
-    }
+    checkVector(this.sensors, values);
     const out = this.result;
     out.ts = ts;
     const model = this.fitted;
