@@ -194,8 +194,25 @@ function rollupRows(table: string, keys: string, from: string, to: string): stri
   return `SELECT bucket AS b, sensor, count, sum, min, max FROM ${table} WHERE ${keys} AND bucket >= ${from} AND bucket < ${to}`;
 }
 
-function rawRows(readings: string, keys: string, from: string): string {
-  return `SELECT ts AS b, sensor, 1::bigint AS count, value AS sum, value AS min, value AS max FROM ${readings} WHERE ${keys} AND ts >= ${from} AND ts < $2`;
+/**
+ * Raw readings from `from` to $2 in the rollup shape, probing the (asset, sensor, ts) key once per
+ * sensor (`tailSensors`): the tail past a rollup's refresh is short, and the time index alone
+ * would read the whole day partition. OFFSET 0 keeps the planner from flattening the probe into a
+ * join over that index, as it does when the window's start is known only at run time.
+ */
+function rawTailRows(readings: string, asset: string, from: string): string {
+  return `SELECT r.ts AS b, k.sensor, 1::bigint AS count, r.value AS sum, r.value AS min, r.value AS max FROM tail_sensors k
+    CROSS JOIN LATERAL (SELECT ts, value FROM ${readings} WHERE asset = ${asset} AND sensor = k.sensor AND ts >= ${from} AND ts < $2 OFFSET 0) r`;
+}
+
+/** The CTE `tail_sensors`: the asset's sensors with readings from `from`'s day to $2, one key probe each. */
+function tailSensors(readings: string, asset: string, sensor: string | undefined, from: string): string {
+  if (sensor !== undefined) return `tail_sensors AS (SELECT ${sensor}::text AS sensor)`;
+  const range = `asset = ${asset} AND ts >= date_bin('1 day', ${from}, timestamptz '1970-01-01') AND ts < $2`;
+  return `tail_sensors AS (
+      (SELECT sensor FROM ${readings} WHERE ${range} ORDER BY sensor LIMIT 1)
+      UNION ALL
+      SELECT (SELECT sensor FROM ${readings} WHERE ${range} AND sensor > t.sensor ORDER BY sensor LIMIT 1) FROM tail_sensors t WHERE t.sensor IS NOT NULL)`;
 }
 
 /** Rows in the rollup shape, grouped into buckets: (b, series, y, min, max, count). */
@@ -214,8 +231,9 @@ function grouped(rows: string, bucket: string): string {
  * together, found through the (asset, bucket) index. TimescaleDB's continuous aggregates add
  * their raw tail themselves (real-time aggregation).
  */
-function rollupTrend(schema: string, mode: StorageMode, source: 'readings_1m' | 'readings_1h', keys: string, asIs: boolean,
-  bucketOf: (time: string) => string, limit: () => string): string {
+function rollupTrend(schema: string, mode: StorageMode, source: 'readings_1m' | 'readings_1h', asset: string, sensor: string | undefined,
+  asIs: boolean, bucketOf: (time: string) => string, limit: () => string): string {
+  const keys = `asset = ${asset}${sensor === undefined ? '' : ` AND sensor = ${sensor}`}`;
   const table = qualified(schema, source);
   const head = asIs
     ? (to: string): string => `SELECT bucket AS b, sensor AS series, sum / nullif(count, 0) AS y, min, max, count::int AS count FROM ${table}
@@ -227,17 +245,19 @@ function rollupTrend(schema: string, mode: StorageMode, source: 'readings_1m' | 
   const refreshed = (name: string): string =>
     `coalesce((SELECT refreshed_to FROM ${qualified(schema, 'rollup_state')} WHERE name = '${name}'), '-infinity'::timestamptz)`;
   const cut = source === 'readings_1m'
-    ? `WITH cut AS (SELECT ${refreshed('readings_1m')} AS m)`
-    : `WITH cut AS (SELECT h, greatest(h, m) AS m FROM (SELECT ${refreshed('readings_1h')} AS h, ${refreshed('readings_1m')} AS m) refreshed)`;
+    ? `cut AS (SELECT ${refreshed('readings_1m')} AS m)`
+    : `cut AS (SELECT h, greatest(h, m) AS m FROM (SELECT ${refreshed('readings_1h')} AS h, ${refreshed('readings_1m')} AS m) refreshed)`;
   const headTo = `least($2, (SELECT ${source === 'readings_1m' ? 'm' : 'h'} FROM cut))`;
+  const readings = qualified(schema, 'readings');
+  const rawFrom = 'greatest($1, (SELECT m FROM cut))';
   const tail = [
     ...(source === 'readings_1h' ? [rollupRows(qualified(schema, 'readings_1m'), keys, 'greatest($1, (SELECT h FROM cut))', 'least($2, (SELECT m FROM cut))')] : []),
-    rawRows(qualified(schema, 'readings'), keys, 'greatest($1, (SELECT m FROM cut))'),
+    rawTailRows(readings, asset, rawFrom),
   ].join(' UNION ALL ');
   const parts = asIs
     ? `${head(headTo)} UNION ALL ${grouped(tail, bucketOf('b'))}`
     : grouped(`${head(headTo)} UNION ALL ${tail}`, bucketOf('b'));
-  return `${cut} ${finish(parts)}`;
+  return `WITH RECURSIVE ${cut}, ${tailSensors(readings, asset, sensor, rawFrom)} ${finish(parts)}`;
 }
 
 /** Builds the SQL of every mode but `sql` (see `templateQuery`). */
@@ -274,9 +294,10 @@ export function buildQuery(request: QueryRequest, schema: string, mode: StorageM
           values, source, bucketMs,
         };
       }
-      const keys = `asset = ${bind(request.asset)}${request.sensor === undefined ? '' : ` AND sensor = ${bind(request.sensor)}`}`;
+      const asset = bind(request.asset);
+      const sensor = request.sensor === undefined ? undefined : bind(request.sensor);
       return {
-        text: rollupTrend(schema, mode, source, keys, bucketMs === SOURCE_WIDTH_MS[source], bucketOf, limit),
+        text: rollupTrend(schema, mode, source, asset, sensor, bucketMs === SOURCE_WIDTH_MS[source], bucketOf, limit),
         values, source, bucketMs,
       };
     }

@@ -85,11 +85,14 @@ describe('query building', () => {
     const built = buildQuery(queryRequest('bucketed', { range: '30d', bucket: '1h' }, DEFAULTS, 500, NOW), 'pdm', 'plain');
     assert.equal(built.source, 'readings_1h');
     assert.equal(built.bucketMs, HOUR);
-    const [head, tail] = built.text.split(/UNION ALL(.*)/s);
+    const main = built.text.slice(built.text.indexOf("SELECT (date_part('epoch', b)"));
+    const [head, tail] = main.split(/UNION ALL(.*)/s);
     assert.match(head, /SELECT bucket AS b, sensor AS series, sum \/ nullif\(count, 0\) AS y, min, max, count::int AS count FROM "pdm"."readings_1h"/);
     assert.doesNotMatch(head.slice(head.indexOf('"readings_1h"')), /GROUP BY|date_bin/);
     assert.match(tail, /FROM "pdm"."readings_1m" WHERE .* bucket >= greatest\(\$1, \(SELECT h FROM cut\)\)/s);
-    assert.match(tail, /FROM "pdm"."readings" WHERE .* ts >= greatest\(\$1, \(SELECT m FROM cut\)\) AND ts < \$2/s);
+    // The raw tail probes the key once per sensor with readings past the 1-minute rollup's refresh.
+    assert.match(built.text, /tail_sensors AS \(\s*\(SELECT sensor FROM "pdm"."readings" WHERE asset = \$3 AND ts >= date_bin\('1 day', greatest\(\$1, \(SELECT m FROM cut\)\)/);
+    assert.match(tail, /FROM tail_sensors k\s+CROSS JOIN LATERAL \(SELECT ts, value FROM "pdm"."readings" WHERE asset = \$3 AND sensor = k.sensor AND ts >= greatest\(\$1, \(SELECT m FROM cut\)\) AND ts < \$2 OFFSET 0\)/);
     assert.match(tail, /GROUP BY 1, 2/);
     assert.deepEqual(built.values.slice(2), ['pump-1', '3600 seconds', 500]);
   });
