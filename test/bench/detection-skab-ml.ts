@@ -9,15 +9,13 @@
  *
  *   node dist/test/bench/detection-skab-ml.js [dataDir]   (default ../shared/datasets/skab)
  */
-import path from 'node:path';
 import { DRIFT_THRESHOLD } from '../../nodes/lib/ml/config';
 import type { Dataset } from '../../nodes/lib/ml/dataset';
 import { onnxRuntimeAvailable, OnnxSession } from '../../nodes/lib/ml/onnx-runtime';
 import { DEFAULT_TRAIN_OPTIONS, scoreRows, trainModel, type TrainOptions } from '../../nodes/lib/ml/train';
-import { csvFiles, loadSkabFile, type LabelledTable } from './datasets';
-import { count, emptyConfusion, header, line as skabLine, metrics, SKAB_LEADERBOARD, type Confusion, type SkabMetrics } from './skab-scoring';
+import type { LabelledTable } from './datasets';
+import { count, emptyConfusion, FIT_ROWS, header, line as skabLine, loadSkabData, metrics, SKAB_LEADERBOARD, type Confusion, type SkabMetrics } from './skab-scoring';
 
-const FIT_ROWS = 400;
 
 interface Setup {
   name: string;
@@ -77,14 +75,7 @@ const NAME_WIDTH = 38;
 const line = (name: string, m: SkabMetrics, free?: number, note?: string): string => skabLine(NAME_WIDTH, name, m, free, note);
 
 async function main(): Promise<void> {
-  const dataDir = path.resolve(process.argv[2] ?? path.resolve(__dirname, '../../..', '../shared/datasets/skab'));
-  const loaded = csvFiles(dataDir).map(loadSkabFile).filter((t) => t.rows.length > FIT_ROWS);
-  const tables = loaded.filter((t) => t.labelled);
-  const normal = loaded.filter((t) => !t.labelled);
-  if (tables.length === 0) {
-    console.error(`no labelled SKAB files (with an "anomaly" column) under ${dataDir}`);
-    process.exit(1);
-  }
+  const { dataDir, tables, normal } = loadSkabData();
   const viaOnnx = onnxRuntimeAvailable();
   const testRows = tables.reduce((n, t) => n + t.rows.length - FIT_ROWS, 0);
   console.log(`SKAB outlier detection, trained models: ${tables.length} labelled files under ${dataDir}, ${testRows} test rows`);

@@ -10,14 +10,12 @@
  *
  *   node dist/test/bench/detection-skab.js [dataDir]   (default ../shared/datasets/skab)
  */
-import path from 'node:path';
 import { settingsFromConfig, type AnomalyDetectConfig } from '../../nodes/lib/anomaly/config';
 import { MULTIVARIATE_DEFAULTS } from '../../nodes/lib/anomaly/multivariate-config';
 import { MultivariateDetector } from '../../nodes/lib/anomaly/multivariate-detector';
-import { csvFiles, loadSkabFile, type LabelledTable } from './datasets';
-import { count, emptyConfusion, header, line as skabLine, metrics, SKAB_LEADERBOARD, type Confusion, type SkabMetrics } from './skab-scoring';
+import type { LabelledTable } from './datasets';
+import { count, emptyConfusion, FIT_ROWS, header, line as skabLine, loadSkabData, metrics, SKAB_LEADERBOARD, type Confusion, type SkabMetrics } from './skab-scoring';
 
-const FIT_ROWS = 400;
 
 interface Setup {
   name: string;
@@ -134,14 +132,7 @@ const NAME_WIDTH = 32;
 const line = (name: string, m: SkabMetrics, free?: number, note?: string): string => skabLine(NAME_WIDTH, name, m, free, note);
 
 function main(): void {
-  const dataDir = path.resolve(process.argv[2] ?? path.resolve(__dirname, '../../..', '../shared/datasets/skab'));
-  const loaded = csvFiles(dataDir).map(loadSkabFile).filter((t) => t.rows.length > FIT_ROWS);
-  const tables = loaded.filter((t) => t.labelled);
-  const normal = loaded.filter((t) => !t.labelled);
-  if (tables.length === 0) {
-    console.error(`no labelled SKAB files (with an "anomaly" column) under ${dataDir}`);
-    process.exit(1);
-  }
+  const { dataDir, tables, normal } = loadSkabData();
   const testRows = tables.reduce((n, t) => n + t.rows.length - FIT_ROWS, 0);
   console.log(`SKAB outlier detection: ${tables.length} labelled files under ${dataDir}, ${testRows} test rows`);
   console.log(`protocol: first ${FIT_ROWS} rows of each file train the node's multivariate detector (no labels), the rest are`);

@@ -1,7 +1,33 @@
 /**
- * SKAB's published scoring, shared by the detection benchmarks: pooled confusion counts, F1 with
- * the false-alarm and missed-alarm rates, the leaderboard to print beside them, and the table line.
+ * SKAB's published protocol, shared by the detection benchmarks: the data directory and its files,
+ * the fit part, pooled confusion counts, F1 with the false-alarm and missed-alarm rates, the
+ * leaderboard to print beside them, and the table line.
  */
+import path from 'node:path';
+import { csvFiles, loadSkabFile, type LabelledTable } from './datasets';
+
+/** The first rows of each file fit the detector; the rest are scored. */
+export const FIT_ROWS = 400;
+
+export interface SkabData {
+  dataDir: string;
+  /** Files with an "anomaly" column, scored. */
+  tables: LabelledTable[];
+  /** Files without one (anomaly-free recordings), where every alarm is false. */
+  normal: LabelledTable[];
+}
+
+/** The SKAB files under the directory given as the first argument (default ../shared/datasets/skab); exits when none is labelled. */
+export function loadSkabData(): SkabData {
+  const dataDir = path.resolve(process.argv[2] ?? path.resolve(__dirname, '../../..', '../shared/datasets/skab'));
+  const loaded = csvFiles(dataDir).map(loadSkabFile).filter((t) => t.rows.length > FIT_ROWS);
+  const tables = loaded.filter((t) => t.labelled);
+  if (tables.length === 0) {
+    console.error(`no labelled SKAB files (with an "anomaly" column) under ${dataDir}`);
+    process.exit(1);
+  }
+  return { dataDir, tables, normal: loaded.filter((t) => !t.labelled) };
+}
 
 /** The published figures (all 34 labelled files). */
 export const SKAB_LEADERBOARD = [
