@@ -3,27 +3,16 @@
  * embedded Node-RED, decoded by modbus-map: the registers a device holds come out as readings.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ServerTCP } from '@openp4nr/modbus-serial';
 import type { NodeMessageInFlow } from 'node-red';
 import type { Reading } from '../../nodes/lib/reading';
 import { onSink, onTab, startRuntime, waitFor, type EmbeddedRuntime, type FlowNode } from '../support/runtime';
+import { freePort } from './plant-sim-support';
 
 const START = 100;
 /** Holding registers 100..105 of a pump controller: vibration, spare, temperature, current, run hours (uint32). */
 const HOLDING = [250, 0, 655, 312, 0x0001, 0x86a0];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function startServer(port: number): Promise<ServerTCP> {
   return new Promise((resolve, reject) => {
