@@ -235,8 +235,9 @@ const TREND_COLUMNS = 'b, sum / nullif(count, 0) AS y, min, max, count::int AS c
  * (real-time aggregation). With buckets as wide as the rollup's, the trend goes sensor by sensor:
  * for each sensor in order, a LATERAL subquery yields its rollup rows as they are, in bucket order
  * from the (asset, sensor, bucket) key, then its grouped tail (the refresh points are whole
- * buckets, so a bucket is either all rollup or all tail). The rows thus leave in (series, x)
- * order as they are read, without a sort of the whole result. The sensors are those of the rollup
+ * buckets, so a bucket is either all rollup or all tail). The rows thus come in (series, x) order
+ * and stream out as they are read: the ORDER BY costs an incremental sort of each sensor's rows,
+ * already in order, instead of a sort of the whole result. The sensors are those of the rollup
  * (a skip scan of its key) and of the tail; on TimescaleDB those with readings in the window.
  * Wider buckets group every part together, found through the (asset, bucket) index.
  */
