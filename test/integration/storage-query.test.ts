@@ -136,22 +136,26 @@ describe('storage queries', () => {
     assert.deepEqual(one.rows.map((r) => r.id), ['a3']);
   });
 
-  it('adds the readings past the rollups\' last refresh to a trend, with the same figures as the raw readings', async () => {
-    // 'tail' readings every 10 s from 3 h before T to 90 min after it. The rollups are refreshed
-    // up to T + 47 min (1-minute) and T (1-hour): the rest is read from finer data.
+  it('adds the readings past the rollups\' last refresh to a trend, sensor by sensor in time order, with the same figures as the raw readings', async () => {
+    // Asset 'tail': sensor 'w' reads every 10 s from 3 h before T to 90 min after it, 'm' from
+    // T + 10 min and 'n' from T + 50 min. The rollups are refreshed up to T + 47 min (1-minute) and
+    // T (1-hour): the rest is read from finer data, and 'n' is found in the raw readings alone.
     const store = new Store(f.db, await migrate(f.db, f.schema));
     const batch = emptyBatch('readings');
-    for (let ts = T - 3 * HOUR; ts < T + 90 * MINUTE; ts += STEP) {
-      pushReading(batch, { asset: 'tail', sensor: 'w', value: (ts - T) / STEP, ts });
-      batch.rows++;
+    const starts: Record<string, number> = { w: T - 3 * HOUR, m: T + 10 * MINUTE, n: T + 50 * MINUTE };
+    for (const [sensor, start] of Object.entries(starts)) {
+      for (let ts = start; ts < T + 90 * MINUTE; ts += STEP) {
+        pushReading(batch, { asset: 'tail', sensor, value: (ts - T) / STEP, ts });
+        batch.rows++;
+      }
     }
     await store.insert(batch);
     await store.maintain(T + 47 * MINUTE + 5000);
     const to = T + 2 * HOUR;
-    const rawBuckets = async (widthMs: number, from: number): Promise<unknown[][]> => (await f.db.query<{ x: number; y: number; n: number }>(
-      `SELECT (extract(epoch from date_bin($3::interval, ts, timestamptz '2000-01-01')) * 1000)::float8 AS x, avg(value) AS y, count(*)::int AS n
-       FROM "${f.schema}".readings WHERE asset = 'tail' AND ts >= $1 AND ts < $2 GROUP BY 1 ORDER BY 1`,
-      [new Date(from), new Date(to), `${widthMs / 1000} seconds`])).map((r) => [r.x, r.y, r.n]);
+    const rawBuckets = async (widthMs: number, from: number): Promise<unknown[][]> => (await f.db.query<{ series: string; x: number; y: number; n: number }>(
+      `SELECT sensor AS series, (extract(epoch from date_bin($3::interval, ts, timestamptz '2000-01-01')) * 1000)::float8 AS x, avg(value) AS y, count(*)::int AS n
+       FROM "${f.schema}".readings WHERE asset = 'tail' AND ts >= $1 AND ts < $2 GROUP BY 1, 2 ORDER BY 1, 2`,
+      [new Date(from), new Date(to), `${widthMs / 1000} seconds`])).map((r) => [r.series, r.x, r.y, r.n]);
     const cases: { range: string; bucket: string; source: string; widthMs: number }[] = [
       { range: '30d', bucket: '1h', source: 'readings_1h', widthMs: HOUR },
       { range: '30d', bucket: '3h', source: 'readings_1h', widthMs: 3 * HOUR },
@@ -162,8 +166,13 @@ describe('storage queries', () => {
       const { rows, source } = await run('bucketed', { asset: 'tail', range: c.range, bucket: c.bucket, to });
       assert.equal(source, c.source);
       const from = to - parseDuration(c.range, 'range');
-      assert.deepEqual(rows.map((r) => [r.x, r.y, r.count]), await rawBuckets(c.widthMs, from), `${c.range} in ${c.bucket} buckets`);
-      assert.equal(rows.at(-1)?.x, Math.floor((T + 90 * MINUTE - STEP) / c.widthMs) * c.widthMs, 'the trend reaches the newest reading');
+      const expected = await rawBuckets(c.widthMs, from);
+      assert.deepEqual([...new Set(expected.map((r) => r[0]))], ['m', 'n', 'w']);
+      assert.deepEqual(rows.map((r) => [r.series, r.x, r.y, r.count]), expected, `${c.range} in ${c.bucket} buckets`);
+      const newest = Math.floor((T + 90 * MINUTE - STEP) / c.widthMs) * c.widthMs;
+      assert.deepEqual(rows.filter((r, i) => rows[i + 1]?.series !== r.series).map((r) => r.x), [newest, newest, newest], 'each sensor reaches the newest reading');
+      const one = await run('bucketed', { asset: 'tail', sensor: 'n', range: c.range, bucket: c.bucket, to });
+      assert.deepEqual(one.rows.map((r) => [r.series, r.x, r.y, r.count]), expected.filter((r) => r[0] === 'n'), `${c.range} in ${c.bucket} buckets, sensor n`);
     }
   });
 

@@ -161,18 +161,21 @@ const EPOCH_MS = (column: string): string => `(date_part('epoch', ${column}) * 1
 const SKIP_SCAN_RANGE = "ts >= date_bin('1 day', $1::timestamptz, timestamptz '1970-01-01') AND ts < $2";
 
 /**
- * The sensors of an asset with readings in the window's day partitions, as a skip scan of the
- * (asset, sensor, ts) key: one index probe per sensor.
+ * The CTE `name`: the distinct sensors of the `table` rows matching `filter`, found by a skip scan
+ * of a key leading with (asset, sensor): one index probe per sensor, then a last row with NULL.
  */
+function distinctSensors(name: string, table: string, filter: string): string {
+  return `${name} AS (
+      (SELECT sensor FROM ${table} WHERE ${filter} ORDER BY sensor LIMIT 1)
+      UNION ALL
+      SELECT (SELECT sensor FROM ${table} WHERE ${filter} AND sensor > t.sensor ORDER BY sensor LIMIT 1) FROM ${name} t WHERE t.sensor IS NOT NULL)`;
+}
+
+/** The sensors of an asset with readings in the window's day partitions (the CTE `s`), or the one asked for. */
 function sensorSet(readings: string, asset: string, sensor: string | undefined): { with: string; select: string; asset: string } {
   if (sensor !== undefined) return { with: '', select: `SELECT ${sensor}::text AS sensor`, asset };
-  const range = `asset = ${asset} AND ${SKIP_SCAN_RANGE}`;
   return {
-    with: `WITH RECURSIVE s AS (
-        (SELECT sensor FROM ${readings} WHERE ${range} ORDER BY sensor LIMIT 1)
-        UNION ALL
-        SELECT (SELECT sensor FROM ${readings} WHERE ${range} AND sensor > s.sensor ORDER BY sensor LIMIT 1) FROM s WHERE s.sensor IS NOT NULL)
-      `,
+    with: `WITH RECURSIVE ${distinctSensors('s', readings, `asset = ${asset} AND ${SKIP_SCAN_RANGE}`)} `,
     select: 'SELECT sensor FROM s WHERE sensor IS NOT NULL',
     asset,
   };
@@ -195,69 +198,87 @@ function rollupRows(table: string, keys: string, from: string, to: string): stri
 }
 
 /**
- * Raw readings from `from` to $2 in the rollup shape, probing the (asset, sensor, ts) key once per
- * sensor (`tailSensors`): the tail past a rollup's refresh is short, and the time index alone
- * would read the whole day partition. OFFSET 0 keeps the planner from flattening the probe into a
- * join over that index, as it does when the window's start is known only at run time.
+ * The rows of a plain-mode trend past the 1-hour rollup's refresh (`h` of the CTE `cut`) from the
+ * 1-minute rollup, and past the 1-minute rollup's (`m`) from the raw readings, in the rollup shape
+ * (b, sensor, count, sum, min, max). The raw readings are read by probing the (asset, sensor, ts)
+ * key for each sensor with readings from `m`'s day on (the CTE `tail_sensors`, in `ctes`): the
+ * tail is short, and the time index alone would read the whole day partition.
  */
-function rawTailRows(readings: string, asset: string, from: string): string {
-  return `SELECT r.ts AS b, k.sensor, 1::bigint AS count, r.value AS sum, r.value AS min, r.value AS max FROM tail_sensors k
-    CROSS JOIN LATERAL (SELECT ts, value FROM ${readings} WHERE asset = ${asset} AND sensor = k.sensor AND ts >= ${from} AND ts < $2 OFFSET 0) r`;
+function tailRows(schema: string, source: 'readings_1m' | 'readings_1h', asset: string, sensor: string | undefined): { ctes: string[]; rows: string } {
+  const readings = qualified(schema, 'readings');
+  const keys = `asset = ${asset}${sensor === undefined ? '' : ` AND sensor = ${sensor}`}`;
+  const rawFrom = 'greatest($1, (SELECT m FROM cut))';
+  const rawSensors = sensor === undefined ? 'sensor = ANY (ARRAY(SELECT sensor FROM tail_sensors WHERE sensor IS NOT NULL))' : `sensor = ${sensor}`;
+  const rows = [
+    ...(source === 'readings_1h' ? [rollupRows(qualified(schema, 'readings_1m'), keys, 'greatest($1, (SELECT h FROM cut))', 'least($2, (SELECT m FROM cut))')] : []),
+    `SELECT ts AS b, sensor, 1::bigint AS count, value AS sum, value AS min, value AS max FROM ${readings}
+      WHERE asset = ${asset} AND ${rawSensors} AND ts >= ${rawFrom} AND ts < $2`,
+  ].join(' UNION ALL ');
+  const ctes = sensor === undefined
+    ? [distinctSensors('tail_sensors', readings, `asset = ${asset} AND ts >= date_bin('1 day', ${rawFrom}, timestamptz '1970-01-01') AND ts < $2`)]
+    : [];
+  return { ctes, rows };
 }
 
-/** The CTE `tail_sensors`: the asset's sensors with readings from `from`'s day to $2, one key probe each. */
-function tailSensors(readings: string, asset: string, sensor: string | undefined, from: string): string {
-  if (sensor !== undefined) return `tail_sensors AS (SELECT ${sensor}::text AS sensor)`;
-  const range = `asset = ${asset} AND ts >= date_bin('1 day', ${from}, timestamptz '1970-01-01') AND ts < $2`;
-  return `tail_sensors AS (
-      (SELECT sensor FROM ${readings} WHERE ${range} ORDER BY sensor LIMIT 1)
-      UNION ALL
-      SELECT (SELECT sensor FROM ${readings} WHERE ${range} AND sensor > t.sensor ORDER BY sensor LIMIT 1) FROM tail_sensors t WHERE t.sensor IS NOT NULL)`;
-}
-
-/** Rows in the rollup shape, grouped into buckets: (b, series, y, min, max, count). */
+/** Rows in the rollup shape, grouped into buckets: (b, sensor, count, sum, min, max). */
 function grouped(rows: string, bucket: string): string {
-  return `SELECT ${bucket} AS b, sensor AS series, sum(sum) / nullif(sum(count), 0) AS y, min(min) AS min, max(max) AS max, sum(count)::int AS count
-    FROM (${rows}) p GROUP BY 1, 2`;
+  return `SELECT ${bucket} AS b, sensor, sum(count) AS count, sum(sum) AS sum, min(min) AS min, max(max) AS max FROM (${rows}) p GROUP BY 1, 2`;
 }
+
+/** Rollup-shaped rows as trend rows: (b, y, min, max, count). */
+const TREND_COLUMNS = 'b, sum / nullif(count, 0) AS y, min, max, count::int AS count';
 
 /**
- * A trend from a rollup ($1, $2: the window; `keys`: the asset and sensor filter). In plain mode
- * the rollup tables hold whole buckets up to their last refresh (rollup_state) and the rest comes
- * from finer data: after the 1-hour rollup's refresh the 1-minute rollup, after that one's the raw
- * readings, so a trend always reaches `to`. The refresh points are whole buckets, so with buckets
- * as wide as the rollup's the rollup rows are used as they are (in key order from the
- * (asset, sensor, bucket) key) and only the tail is grouped; wider buckets group every part
- * together, found through the (asset, bucket) index. TimescaleDB's continuous aggregates add
- * their raw tail themselves (real-time aggregation).
+ * A trend from a rollup ($1, $2: the window). In plain mode the rollup tables hold whole buckets up
+ * to their last refresh (rollup_state) and the rest comes from finer data (`tailRows`), so a trend
+ * always reaches `to`; TimescaleDB's continuous aggregates add their raw tail themselves
+ * (real-time aggregation). With buckets as wide as the rollup's, the trend goes sensor by sensor:
+ * for each sensor in order, a LATERAL subquery yields its rollup rows as they are, in bucket order
+ * from the (asset, sensor, bucket) key, then its grouped tail (the refresh points are whole
+ * buckets, so a bucket is either all rollup or all tail). The rows thus come in (series, x) order
+ * and stream out as they are read: the ORDER BY costs an incremental sort of each sensor's rows,
+ * already in order, instead of a sort of the whole result. The sensors are those of the rollup
+ * (a skip scan of its key) and of the tail; on TimescaleDB those with readings in the window.
+ * Wider buckets group every part together, found through the (asset, bucket) index.
  */
 function rollupTrend(schema: string, mode: StorageMode, source: 'readings_1m' | 'readings_1h', asset: string, sensor: string | undefined,
   asIs: boolean, bucketOf: (time: string) => string, limit: () => string): string {
-  const keys = `asset = ${asset}${sensor === undefined ? '' : ` AND sensor = ${sensor}`}`;
   const table = qualified(schema, source);
-  const head = asIs
-    ? (to: string): string => `SELECT bucket AS b, sensor AS series, sum / nullif(count, 0) AS y, min, max, count::int AS count FROM ${table}
-        WHERE ${keys} AND bucket >= $1 AND bucket < ${to}`
-    : (to: string): string => rollupRows(table, keys, '$1', to);
-  const finish = (parts: string): string => `SELECT ${EPOCH_MS('b')} AS x, y, min, max, count, series FROM (${parts}) t
-    ORDER BY series, b LIMIT ${limit()}`;
-  if (mode === 'timescale') return finish(asIs ? head('$2') : grouped(head('$2'), bucketOf('b')));
-  const refreshed = (name: string): string =>
-    `coalesce((SELECT refreshed_to FROM ${qualified(schema, 'rollup_state')} WHERE name = '${name}'), '-infinity'::timestamptz)`;
-  const cut = source === 'readings_1m'
-    ? `cut AS (SELECT ${refreshed('readings_1m')} AS m)`
-    : `cut AS (SELECT h, greatest(h, m) AS m FROM (SELECT ${refreshed('readings_1h')} AS h, ${refreshed('readings_1m')} AS m) refreshed)`;
-  const headTo = `least($2, (SELECT ${source === 'readings_1m' ? 'm' : 'h'} FROM cut))`;
-  const readings = qualified(schema, 'readings');
-  const rawFrom = 'greatest($1, (SELECT m FROM cut))';
-  const tail = [
-    ...(source === 'readings_1h' ? [rollupRows(qualified(schema, 'readings_1m'), keys, 'greatest($1, (SELECT h FROM cut))', 'least($2, (SELECT m FROM cut))')] : []),
-    rawTailRows(readings, asset, rawFrom),
-  ].join(' UNION ALL ');
-  const parts = asIs
-    ? `${head(headTo)} UNION ALL ${grouped(tail, bucketOf('b'))}`
-    : grouped(`${head(headTo)} UNION ALL ${tail}`, bucketOf('b'));
-  return `WITH RECURSIVE ${cut}, ${tailSensors(readings, asset, sensor, rawFrom)} ${finish(parts)}`;
+  const plain = mode === 'plain';
+  const ctes: string[] = [];
+  if (plain) {
+    const refreshed = (name: string): string =>
+      `coalesce((SELECT refreshed_to FROM ${qualified(schema, 'rollup_state')} WHERE name = '${name}'), '-infinity'::timestamptz)`;
+    ctes.push(source === 'readings_1m'
+      ? `cut AS (SELECT ${refreshed('readings_1m')} AS m)`
+      : `cut AS (SELECT h, greatest(h, m) AS m FROM (SELECT ${refreshed('readings_1h')} AS h, ${refreshed('readings_1m')} AS m) refreshed)`);
+  }
+  const headTo = plain ? `least($2, (SELECT ${source === 'readings_1m' ? 'm' : 'h'} FROM cut))` : '$2';
+  const tail = plain ? tailRows(schema, source, asset, sensor) : undefined;
+  ctes.push(...(tail?.ctes ?? []));
+  const withCtes = (): string => (ctes.length > 0 ? `WITH RECURSIVE ${ctes.join(',\n')}\n` : '');
+  if (!asIs) {
+    const keys = `asset = ${asset}${sensor === undefined ? '' : ` AND sensor = ${sensor}`}`;
+    const rows = [rollupRows(table, keys, '$1', headTo), ...(tail ? [tail.rows] : [])].join(' UNION ALL ');
+    return `${withCtes()}SELECT ${EPOCH_MS('b')} AS x, y, min, max, count, sensor AS series FROM (SELECT sensor, ${TREND_COLUMNS}
+      FROM (${grouped(rows, bucketOf('b'))}) g) t ORDER BY series, b LIMIT ${limit()}`;
+  }
+  const parts = [`SELECT bucket AS b, count, sum, min, max FROM ${table} WHERE asset = ${asset} AND sensor = k.sensor AND bucket >= $1 AND bucket < ${headTo}`];
+  let sensors = sensor === undefined ? 'SELECT sensor FROM head_sensors WHERE sensor IS NOT NULL' : `SELECT ${sensor}::text AS sensor`;
+  if (tail) {
+    ctes.push(`tail AS MATERIALIZED (${grouped(tail.rows, bucketOf('b'))})`);
+    parts.push('SELECT b, count, sum, min, max FROM tail WHERE sensor = k.sensor');
+    if (sensor === undefined) sensors += ' UNION SELECT sensor FROM tail';
+  }
+  if (sensor === undefined) {
+    ctes.push(plain
+      ? distinctSensors('head_sensors', table, `asset = ${asset}`)
+      : distinctSensors('head_sensors', qualified(schema, 'readings'), `asset = ${asset} AND ${SKIP_SCAN_RANGE}`));
+  }
+  const perSensor = parts.map((rows) => `(SELECT ${TREND_COLUMNS} FROM (${rows}) r ORDER BY b)`).join(' UNION ALL ');
+  return `${withCtes()}SELECT ${EPOCH_MS('p.b')} AS x, p.y, p.min, p.max, p.count, k.sensor AS series
+    FROM (${sensors} ORDER BY sensor) k CROSS JOIN LATERAL (${perSensor}) p
+    ORDER BY k.sensor, p.b LIMIT ${limit()}`;
 }
 
 /** Builds the SQL of every mode but `sql` (see `templateQuery`). */

@@ -1,7 +1,7 @@
 /**
  * The database a storage test runs against: the PostgreSQL named by PG_URL when it is set,
  * otherwise an embedded PGlite served over its socket server, started here. Each fixture works
- * in its own schema (pdm_test_<random>), dropped by `cleanup`.
+ * in its own schema (pdm_test_<random> unless one is named), dropped by `cleanup` unless kept.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -18,7 +18,7 @@ export interface DbFixture {
   user: string;
   embedded: boolean;
   schema: string;
-  /** Drops the schema, ends the pool and stops the embedded server. */
+  /** Drops the schema (unless `keepSchema`), ends the pool and stops the embedded server. */
   cleanup(): Promise<void>;
 }
 
@@ -26,8 +26,15 @@ export function testSchemaName(): string {
   return `pdm_test_${crypto.randomBytes(5).toString('hex')}`;
 }
 
-export async function openFixture(): Promise<DbFixture> {
-  const schema = testSchemaName();
+export interface FixtureOptions {
+  /** Work in this schema instead of a new random one (e.g. to reuse filled data between runs). */
+  schema?: string;
+  /** Leave the schema in place at cleanup. */
+  keepSchema?: boolean;
+}
+
+export async function openFixture(options: FixtureOptions = {}): Promise<DbFixture> {
+  const schema = options.schema ?? testSchemaName();
   const url = process.env.PG_URL;
   let server: EmbeddedServer | undefined;
   let dataDir: string | undefined;
@@ -55,7 +62,7 @@ export async function openFixture(): Promise<DbFixture> {
     embedded: server !== undefined,
     schema,
     async cleanup(): Promise<void> {
-      await db.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`).catch(() => undefined);
+      if (!options.keepSchema) await db.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`).catch(() => undefined);
       await db.end();
       await server?.stop();
       if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });

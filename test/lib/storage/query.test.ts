@@ -81,20 +81,36 @@ describe('query building', () => {
     assert.match(timescale.text, /avg\(value\)/);
   });
 
-  it('reads rollup rows as they are when the buckets are as wide as the rollup, grouping only the tail', () => {
+  it('reads rollup rows as they are, sensor by sensor in key order, when the buckets are as wide as the rollup, grouping only the tail', () => {
     const built = buildQuery(queryRequest('bucketed', { range: '30d', bucket: '1h' }, DEFAULTS, 500, NOW), 'pdm', 'plain');
     assert.equal(built.source, 'readings_1h');
     assert.equal(built.bucketMs, HOUR);
-    const main = built.text.slice(built.text.indexOf("SELECT (date_part('epoch', b)"));
-    const [head, tail] = main.split(/UNION ALL(.*)/s);
-    assert.match(head, /SELECT bucket AS b, sensor AS series, sum \/ nullif\(count, 0\) AS y, min, max, count::int AS count FROM "pdm"."readings_1h"/);
-    assert.doesNotMatch(head.slice(head.indexOf('"readings_1h"')), /GROUP BY|date_bin/);
-    assert.match(tail, /FROM "pdm"."readings_1m" WHERE .* bucket >= greatest\(\$1, \(SELECT h FROM cut\)\)/s);
-    // The raw tail probes the key once per sensor with readings past the 1-minute rollup's refresh.
+    // The sensors: a skip scan of the rollup's key, and those of the tail.
+    assert.match(built.text, /head_sensors AS \(\s*\(SELECT sensor FROM "pdm"."readings_1h" WHERE asset = \$3 ORDER BY sensor LIMIT 1\)/);
+    const main = built.text.slice(built.text.indexOf("SELECT (date_part('epoch', p.b)"));
+    assert.match(main, /FROM \(SELECT sensor FROM head_sensors WHERE sensor IS NOT NULL UNION SELECT sensor FROM tail ORDER BY sensor\) k CROSS JOIN LATERAL/);
+    // Per sensor: its rollup rows in bucket order, as they are, then its tail.
+    const [head, tail] = main.slice(main.indexOf('CROSS JOIN LATERAL')).split(/UNION ALL(.*)/s);
+    assert.match(head, /SELECT b, sum \/ nullif\(count, 0\) AS y, min, max, count::int AS count FROM \(SELECT bucket AS b, count, sum, min, max FROM "pdm"."readings_1h" WHERE asset = \$3 AND sensor = k.sensor AND bucket >= \$1 AND bucket < least\(\$2, \(SELECT h FROM cut\)\)\) r ORDER BY b/);
+    assert.doesNotMatch(head, /GROUP BY|date_bin/);
+    assert.match(tail, /FROM tail WHERE sensor = k.sensor\) r ORDER BY b\)\) p\s+ORDER BY k.sensor, p.b LIMIT \$5$/);
+    // The tail, grouped once: the 1-minute rollup past the 1-hour refresh, the raw readings past the 1-minute one.
+    const tailCte = built.text.slice(built.text.indexOf('tail AS MATERIALIZED'), built.text.indexOf('head_sensors AS'));
+    assert.match(tailCte, /^tail AS MATERIALIZED \(SELECT date_bin\(\$4::interval, b, timestamptz '2000-01-01'\) AS b, sensor, sum\(count\) AS count/);
+    assert.match(tailCte, /FROM "pdm"."readings_1m" WHERE asset = \$3 AND bucket >= greatest\(\$1, \(SELECT h FROM cut\)\) AND bucket < least\(\$2, \(SELECT m FROM cut\)\)/);
+    // The raw tail probes the key of each sensor with readings past the 1-minute rollup's refresh.
     assert.match(built.text, /tail_sensors AS \(\s*\(SELECT sensor FROM "pdm"."readings" WHERE asset = \$3 AND ts >= date_bin\('1 day', greatest\(\$1, \(SELECT m FROM cut\)\)/);
-    assert.match(tail, /FROM tail_sensors k\s+CROSS JOIN LATERAL \(SELECT ts, value FROM "pdm"."readings" WHERE asset = \$3 AND sensor = k.sensor AND ts >= greatest\(\$1, \(SELECT m FROM cut\)\) AND ts < \$2 OFFSET 0\)/);
-    assert.match(tail, /GROUP BY 1, 2/);
+    assert.match(tailCte, /FROM "pdm"."readings"\s+WHERE asset = \$3 AND sensor = ANY \(ARRAY\(SELECT sensor FROM tail_sensors WHERE sensor IS NOT NULL\)\) AND ts >= greatest\(\$1, \(SELECT m FROM cut\)\) AND ts < \$2\) p GROUP BY 1, 2\)/);
     assert.deepEqual(built.values.slice(2), ['pump-1', '3600 seconds', 500]);
+  });
+
+  it('reads continuous aggregates sensor by sensor too, without a tail of their own', () => {
+    const built = buildQuery(queryRequest('bucketed', { range: '30d', bucket: '1h' }, DEFAULTS, 500, NOW), 'pdm', 'timescale');
+    assert.doesNotMatch(built.text, /rollup_state|"readings_1m"|tail/);
+    assert.match(built.text, /head_sensors AS \(\s*\(SELECT sensor FROM "pdm"."readings" WHERE asset = \$3 AND ts >= date_bin\('1 day', \$1::timestamptz/);
+    assert.match(built.text, /CROSS JOIN LATERAL \(\(SELECT b, sum \/ nullif\(count, 0\) AS y, min, max, count::int AS count FROM \(SELECT bucket AS b, count, sum, min, max FROM "pdm"."readings_1h" WHERE asset = \$3 AND sensor = k.sensor AND bucket >= \$1 AND bucket < \$2\) r ORDER BY b\)\) p\s+ORDER BY k.sensor, p.b LIMIT \$4$/);
+    const one = buildQuery(queryRequest('bucketed', { sensor: 'v', range: '30d', bucket: '1h' }, DEFAULTS, 500, NOW), 'pdm', 'timescale');
+    assert.match(one.text, /^SELECT .* FROM \(SELECT \$4::text AS sensor ORDER BY sensor\) k CROSS JOIN LATERAL/s);
   });
 
   it('filters by sensor only when one is asked for', () => {
