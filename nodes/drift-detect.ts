@@ -170,11 +170,15 @@ export = function register(RED: NodeAPI): void {
       emit(msg, send, done, outcome);
     };
 
+    /** A message that arrives while the registry is read waits for it, as in handlePerAsset. */
     const handleSingle = (baseline: LiveBaseline, msg: NodeMessageInFlow, send: Send, done: Done, waited = false): void => {
+      if (baseline.reloading && !waited) {
+        wait(baseline.settled(), done, () => handleSingle(baseline, msg, send, done, true));
+        return;
+      }
       const watch = baseline.current;
       if (!watch) {
-        if (baseline.reloading && !waited) wait(baseline.settled(), done, () => handleSingle(baseline, msg, send, done, true));
-        else fail(done, baseline.unavailable());
+        fail(done, baseline.unavailable());
         return;
       }
       const outcome: Outcome = { reports: [], noModel: [] };
@@ -182,7 +186,10 @@ export = function register(RED: NodeAPI): void {
       emit(msg, send, done, outcome);
     };
 
-    /** Each asset's part against its own model's baseline; a baseline still loading is waited for once. */
+    /**
+     * Each asset's part against its own model's baseline. A baseline being read from the registry
+     * is waited for, so that what follows a promotion is tested against the new version.
+     */
     const handlePerAsset = (pool: AssetPool<LiveBaseline>, msg: NodeMessageInFlow, send: Send, done: Done, waited = false): void => {
       const outcome: Outcome = { reports: [], noModel: [] };
       const parts: Array<{ asset: string; part: unknown; baseline: LiveBaseline }> = [];
@@ -194,14 +201,14 @@ export = function register(RED: NodeAPI): void {
           outcome.error ??= err instanceof Error ? err : new Error(describeError(err));
         }
       }
-      const loading = parts.filter((p) => !p.baseline.current && p.baseline.reloading);
+      const loading = parts.filter((p) => p.baseline.reloading);
       if (loading.length > 0 && !waited) {
         wait(Promise.all(loading.map((p) => p.baseline.settled())), done, () => handlePerAsset(pool, msg, send, done, true));
         return;
       }
       for (const { asset, part, baseline } of parts) {
         if (baseline.current) feed(baseline.current, part, msg.topic, outcome);
-        else if (baseline.state === 'waiting' && !baseline.reloading) outcome.noModel.push({ asset, part });
+        else if (baseline.state === 'waiting') outcome.noModel.push({ asset, part });
         else outcome.error ??= baseline.unavailable();
       }
       emit(msg, send, done, outcome);
