@@ -1,6 +1,7 @@
 /**
  * flows/training.json as shipped: its drift-detect compares each asset's readings with the
- * training baseline of that asset's own live model in the registry of the user directory.
+ * training baseline of that asset's own live model in the registry of the user directory; and
+ * the drift-detect example that shows it from training to retraining.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -11,7 +12,7 @@ import { learnBaseline } from '../../nodes/lib/ml/drift-stats';
 import { DEFAULT_REGISTRY_SUBDIR } from '../../nodes/lib/ml/infer-config';
 import { ModelRegistry } from '../../nodes/lib/ml/registry';
 import { gaussian } from '../../nodes/lib/sim/waveform';
-import { startRuntime, waitFor, type EmbeddedRuntime, type FlowNode } from '../support/runtime';
+import { onTab, startRuntime, waitFor, type EmbeddedRuntime, type FlowNode } from '../support/runtime';
 
 const projectRoot = path.resolve(__dirname, '..', '..', '..');
 const SENSORS = ['vibration_rms', 'bearing_temperature'];
@@ -38,7 +39,7 @@ async function registerAsset(registry: ModelRegistry, asset: string, seed: numbe
   await registry.promote(asset, meta.version);
 }
 
-describe('flows/training.json: drift against each asset\'s own training baseline', () => {
+describe("drift against each asset's own training baseline: the training flow and the example", () => {
   let runtime: EmbeddedRuntime;
   const delivered = new Map<string, Array<Record<string, unknown>>>();
 
@@ -54,6 +55,26 @@ describe('flows/training.json: drift against each asset\'s own training baseline
   after(async () => {
     runtime?.RED.hooks.remove('postDeliver.trainingDrift');
     await runtime?.stop();
+  });
+
+  it('runs the per-asset example: drift for one pump, none for the other, a pump without a model, and a fresh start after retraining', async () => {
+    const file = path.join(projectRoot, 'examples', 'drift-detect', '02 - A baseline per asset.json');
+    const flow = JSON.parse(fs.readFileSync(file, 'utf8')) as FlowNode[];
+    delivered.clear();
+    runtime.logs.length = 0;
+    await runtime.deploy(onTab(flow));
+    const reports = (): DriftEvent[] => (delivered.get('dd02-reports') ?? []).map((m) => m.payload as DriftEvent);
+    const pump7 = (): DriftEvent[] => reports().filter((r) => r.asset === 'example-pump-7');
+    await waitFor(() => pump7().length >= 2, 20_000, 'two reports of pump 7, before and after its retraining');
+    const [before, after] = pump7();
+    assert.deepEqual([before.model?.version, before.drifted], [1, true]);
+    assert.deepEqual(before.features.filter((f) => f.drifted).map((f) => f.feature), ['current']);
+    assert.deepEqual([after.model?.version, after.drifted], [2, false], JSON.stringify(after.features));
+    assert.ok(reports().filter((r) => r.asset === 'example-pump-8').every((r) => !r.drifted && r.model?.version === 1));
+    assert.deepEqual((delivered.get('dd02-retrain') ?? []).map((m) => (m.payload as { asset: string }).asset), ['example-pump-7']);
+    const noModel = delivered.get('dd02-no-model') ?? [];
+    assert.ok(noModel.length > 0 && noModel.every((m) => JSON.stringify((m.error as { assets: string[] }).assets) === '["example-pump-9"]'));
+    assert.deepEqual(runtime.logs.filter((e) => e.level <= 20).map((e) => `${e.type} ${String(e.msg)}`), []);
   });
 
   it('reports each asset against its own model, and a drifted asset to the training queue', async () => {
