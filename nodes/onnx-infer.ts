@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { describeError, PdmError } from './lib/errors';
 import type { InferResult, ModelInfo } from './lib/ml/infer-engine';
-import { AssetScorers, payloadByAsset } from './lib/ml/infer-assets';
+import { AssetPool, payloadByAsset } from './lib/ml/infer-assets';
 import { inferOptionsFromConfig, userDirOf, type InferOptions, type OnnxInferConfig } from './lib/ml/infer-config';
 import type { ModelSourceOptions } from './lib/ml/infer-models';
 import { asError, modelLabel, ModelScorer, type ShadowResult } from './lib/ml/infer-scorer';
@@ -42,13 +42,13 @@ export = function register(RED: NodeAPI): void {
     const counts = { scored: 0, anomalous: 0, bad: 0, noModel: 0, waiting: 0 };
     let options: InferOptions;
     let single: ModelScorer | undefined;
-    let perAsset: AssetScorers | undefined;
+    let perAsset: AssetPool<ModelScorer> | undefined;
     try {
       options = inferOptionsFromConfig(config, userDirOf(RED.settings as { userDir?: string }));
       const source = options.source;
       if (source.kind === 'per-asset') {
         const registry = new ModelRegistry(source.dir);
-        perAsset = new AssetScorers(source, (asset) =>
+        perAsset = new AssetPool(source, (asset) =>
           scorerFor({ kind: 'registry', registry, name: asset, shadow: source.shadow }, options),
         );
       } else {

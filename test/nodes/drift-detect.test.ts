@@ -10,7 +10,7 @@ import type { DriftEvent } from '../../nodes/lib/ml/drift';
 import { learnBaseline } from '../../nodes/lib/ml/drift-stats';
 import { ModelRegistry } from '../../nodes/lib/ml/registry';
 import { gaussian } from '../../nodes/lib/sim/waveform';
-import { recorder, withCatalog } from '../support/node-helper';
+import { events, recorder, withCatalog } from '../support/node-helper';
 import { distanceModel } from '../support/onnx-models';
 
 helper.init(require.resolve('node-red'));
@@ -32,6 +32,9 @@ interface RetrainMessage extends NodeMessage {
 interface CaughtMessage extends NodeMessage {
   error: { message: string };
 }
+interface NoModelMessage extends NodeMessage {
+  error: { message: string; assets: string[] };
+}
 
 type FlowItem = helper.TestFlowsItem & Record<string, unknown>;
 
@@ -45,9 +48,10 @@ function tempDir(): string {
 function flow(config: Record<string, unknown>): FlowItem[] {
   return [
     { id: 'f', type: 'tab' },
-    { id: 'n', z: 'f', type: 'drift-detect', windowSize: 200, evaluateEvery: 200, ...config, wires: [['report'], ['retrain']] },
+    { id: 'n', z: 'f', type: 'drift-detect', windowSize: 200, evaluateEvery: 200, ...config, wires: [['report'], ['retrain'], ['noModel']] },
     { id: 'report', z: 'f', type: 'helper' },
     { id: 'retrain', z: 'f', type: 'helper' },
+    { id: 'noModel', z: 'f', type: 'helper' },
     { id: 'catcher', z: 'f', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
     { id: 'caught', z: 'f', type: 'helper' },
   ];
@@ -62,6 +66,46 @@ async function load(config: Record<string, unknown>): Promise<Node> {
 function vectors(seed: number, n: number, shift = 0): number[][] {
   const g = gaussian(seed);
   return Array.from({ length: n }, () => [60 + shift + 2 * g(), 2 + 0.2 * g()]);
+}
+
+/** Registers a version of `asset`'s model whose [temp, vib] baseline is `history`, live when `promote`. */
+async function registerAsset(registry: ModelRegistry, asset: string, history: number[][], promote = true): Promise<number> {
+  const meta = await registry.register({
+    name: asset, asset, kind: 'distance', features: ['temp', 'vib'], inputName: 'features', outputNames: ['score'], threshold: 1,
+    scaler: { mean: [60, 2], scale: [2, 0.2] }, rows: history.length, metrics: {},
+    baseline: { temp: learnBaseline(history.map((v) => v[0])), vib: learnBaseline(history.map((v) => v[1])) },
+  }, distanceModel({ mean: [60, 2] }));
+  if (promote) await registry.promote(asset, meta.version);
+  return meta.version;
+}
+
+/** Rows {asset, ts, features} of the vectors. */
+function rows(asset: string, values: number[][], t0 = 0): Record<string, unknown>[] {
+  return values.map(([temp, vib], i) => ({ asset, ts: t0 + i, features: { temp, vib } }));
+}
+
+/** Waits for the node's status text to match. */
+async function statusMatching(node: Node, pattern: RegExp): Promise<string> {
+  let last = '';
+  events(node).on('call:status', (call: { args: Array<{ text?: string }> }) => {
+    last = call.args[0]?.text ?? '';
+  });
+  for (let i = 0; i < 300 && !pattern.test(last); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.match(last, pattern);
+  return last;
+}
+
+/** Resolves when the node logs that `model` ("P-1 v2") is its baseline; listen before the promotion. */
+function baselineLoaded(node: Node, model: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no baseline of ${model} loaded`)), 5000);
+    events(node).on('call:log', (call: { args: unknown[] }) => {
+      if (String(call.args[0]).endsWith(`baseline of ${model}`)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
 }
 
 function windowStats(asset: string, end: number, temp: number, vib: number): Record<string, unknown>[] {
@@ -155,6 +199,96 @@ describe('drift-detect node', () => {
     }
     assert.equal(after?.payload.model?.version, 2);
     assert.equal(after?.payload.drifted, false, JSON.stringify(after?.payload.features));
+  });
+
+  it("with a baseline per asset, tests each asset against its own model's training data", async () => {
+    const registry = new ModelRegistry(tempDir());
+    // P-1 was trained running at 60 °C, P-2 at 64 °C: each one's normal is drift for the other.
+    await registerAsset(registry, 'P-1', vectors(11, 3000));
+    await registerAsset(registry, 'P-2', vectors(12, 3000, 4));
+    const node = await load({ baseline: 'model', perAsset: true, registryDir: registry.dir, features: '' });
+    const reports = recorder<ReportMessage>('report');
+    const retrain = recorder<RetrainMessage>('retrain');
+    const caught = recorder<CaughtMessage>('caught');
+    node.receive({ payload: [...rows('P-1', vectors(13, 200)), ...rows('P-2', vectors(14, 200, 4))] });
+    const steady = await reports.next(2);
+    const byAsset = new Map(steady.map((m) => [m.payload.asset, m.payload]));
+    assert.deepEqual(byAsset.get('P-1')?.model, { name: 'P-1', version: 1 });
+    assert.deepEqual(byAsset.get('P-2')?.model, { name: 'P-2', version: 1 });
+    assert.deepEqual([byAsset.get('P-1')?.drifted, byAsset.get('P-2')?.drifted], [false, false], JSON.stringify(steady.map((m) => m.payload.features)));
+
+    // P-1 runs hotter; P-2 goes on as before.
+    node.receive({ payload: [...rows('P-1', vectors(15, 200, 4), 1000), ...rows('P-2', vectors(16, 200, 4), 1000)] });
+    const shifted = new Map((await reports.next(2)).map((m) => [m.payload.asset, m.payload]));
+    assert.equal(shifted.get('P-1')?.drifted, true);
+    assert.deepEqual(shifted.get('P-1')?.features.filter((f) => f.drifted).map((f) => f.feature), ['temp']);
+    assert.equal(shifted.get('P-2')?.drifted, false);
+    const [event] = await retrain.next();
+    assert.deepEqual([event.payload.asset, event.payload.model], ['P-1', { name: 'P-1', version: 1 }]);
+    assert.match(await statusMatching(node, /2 assets · 1 drifted/), /each asset's model/);
+
+    // P-1's v2, trained on the same normal, goes live while P-1 is drifted: P-1 starts over
+    // against it, so its drift is a new episode with a new retrain event; P-2 is not touched.
+    let loaded = baselineLoaded(node, 'P-1 v2');
+    await registerAsset(registry, 'P-1', vectors(17, 3000));
+    await loaded;
+    node.receive({ payload: rows('P-1', vectors(18, 199, 4), 2000) });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(reports.messages.length, 4, 'no report before the new window is full');
+    node.receive({ payload: rows('P-1', vectors(19, 1, 4), 2199) });
+    let [after] = await reports.next();
+    assert.deepEqual([after.payload.model, after.payload.drifted], [{ name: 'P-1', version: 2 }, true]);
+    const [again] = await retrain.next();
+    assert.deepEqual(again.payload.model, { name: 'P-1', version: 2 });
+    assert.equal(retrain.messages.length, 2);
+
+    // v3, trained on the hotter running, becomes live: the same values are normal again.
+    loaded = baselineLoaded(node, 'P-1 v3');
+    await registerAsset(registry, 'P-1', vectors(80, 3000, 4));
+    await loaded;
+    node.receive({ payload: rows('P-1', vectors(81, 200, 4), 3000) });
+    [after] = await reports.next();
+    assert.deepEqual([after.payload.model, after.payload.drifted], [{ name: 'P-1', version: 3 }, false], JSON.stringify(after.payload.features));
+    node.receive({ payload: rows('P-2', vectors(140, 200, 4), 30_000) });
+    const [p2] = await reports.next();
+    assert.deepEqual([p2.payload.asset, p2.payload.model?.version, p2.payload.drifted], ['P-2', 1, false]);
+    assert.equal(caught.messages.length, 0);
+  });
+
+  it('with a baseline per asset, sends the values of an asset without a model to the third output and counts it', async () => {
+    const registry = new ModelRegistry(tempDir());
+    await registerAsset(registry, 'P-1', vectors(21, 3000));
+    const node = await load({ baseline: 'model', perAsset: true, registryDir: registry.dir });
+    const reports = recorder<ReportMessage>('report');
+    const noModel = recorder<NoModelMessage>('noModel');
+    const caught = recorder<CaughtMessage>('caught');
+    node.receive({ topic: 'X-9', payload: [60, 2] });
+    const [alone] = await noModel.next();
+    assert.deepEqual(alone.error.assets, ['X-9']);
+    assert.match(alone.error.message, /no live model for asset X-9/);
+    assert.deepEqual(alone.payload, [60, 2], 'passed on unchanged');
+
+    node.receive({ payload: [...rows('P-1', vectors(22, 200)), ...rows('X-9', vectors(23, 3)), ...rows('X-8', vectors(24, 2))] });
+    const [[report], [mixed]] = await Promise.all([reports.next(), noModel.next()]);
+    assert.equal(report.payload.asset, 'P-1');
+    assert.deepEqual([...mixed.error.assets].sort(), ['X-8', 'X-9']);
+    assert.equal((mixed.payload as unknown[]).length, 5, 'only the rows of the assets without a model');
+    assert.match(await statusMatching(node, /2 without model/), /1 assets · 0 drifted/);
+
+    node.receive({ topic: 'bad asset', payload: [60, 2] });
+    assert.match((await caught.next())[0].error.message, /asset "bad asset" cannot name a model/);
+    node.receive({ payload: [60, 2] });
+    assert.match((await caught.next())[0].error.message, /needs an asset/);
+
+    // Once X-9 has a live model, its values are tested.
+    const loaded = baselineLoaded(node, 'X-9 v1');
+    await registerAsset(registry, 'X-9', vectors(25, 3000));
+    await loaded;
+    node.receive({ payload: rows('X-9', vectors(26, 200)) });
+    const [x9] = await reports.next();
+    assert.deepEqual([x9.payload.asset, x9.payload.model, x9.payload.drifted], ['X-9', { name: 'X-9', version: 1 }, false]);
+    await statusMatching(node, /2 assets · 0 drifted · each asset's model · 1 without model/);
+    assert.equal(caught.messages.length, 2);
   });
 
   it('explains a model without a baseline and a registry without a live version', async () => {

@@ -23,7 +23,7 @@ describe('training flow queue', () => {
   afterEach(() => helper.unload());
   after(() => new Promise<void>((resolve) => helper.stopServer(resolve)));
 
-  it('trains first the assets with history and no live model, one at a time, each once', async () => {
+  it('trains first the assets with history and no live model, one at a time, each once, and an asset on drift at most once an hour', async () => {
     const queue = await loadFlowFunction('training.json', 'tr-queue');
     const out = recorder<TrainRequest>('out');
     queue.receive({ topic: 'models', payload: [{ name: 'P-101', live: 1 }, { name: 'M-201', live: null }] } as NodeMessage);
@@ -47,6 +47,8 @@ describe('training flow queue', () => {
     const [third] = await out.next(1, 5000);
     assert.deepEqual([third.asset, third.reason], ['P-101', 'drift']);
     queue.receive({ asset: 'P-101', training: { outcome: 'candidate', reason: 'kept as candidate' } } as NodeMessage);
+    // Drift again right after a drift retraining (the new version restarts the comparison): not retrained within the hour.
+    queue.receive({ topic: 'retrain', payload: { asset: 'P-101', reason: 'drift' } });
     // The nightly run retrains every asset with history, modelled or not.
     queue.receive({ topic: 'nightly', payload: [{ asset: 'P-101', rows: 2000 }, { asset: 'C-301', rows: 20 }] });
     const [fourth] = await out.next(1, 5000);

@@ -1,13 +1,18 @@
 import { PdmError } from '../errors';
 import { nameList } from './config';
 import { checkDriftOptions, DEFAULT_DRIFT_OPTIONS, type DriftOptions } from './drift';
-import { numberOr, registryDir } from './infer-config';
+import type { AssetPoolOptions } from './infer-assets';
+import { assetPoolOptions, numberOr, registryDir } from './infer-config';
 import { validateModelName } from './registry';
 
 /** The drift-detect editor fields. */
 export interface DriftDetectConfig {
   baseline?: string;
   model?: string;
+  /** With the model baseline: each asset's own model, named after the asset. */
+  perAsset?: boolean;
+  maxAssets?: string | number;
+  idleTime?: string | number;
   registryDir?: string;
   features?: string;
   windowSize?: string | number;
@@ -19,11 +24,15 @@ export interface DriftDetectConfig {
   bins?: string | number;
 }
 
-export type DriftBaselineSource = { kind: 'model'; dir: string; name: string } | { kind: 'learn' };
+export type DriftBaselineSource =
+  | { kind: 'model'; dir: string; name: string }
+  /** The live model named after each asset. */
+  | ({ kind: 'per-asset'; dir: string } & AssetPoolOptions)
+  | { kind: 'learn' };
 
 export interface DriftSettings {
   baseline: DriftBaselineSource;
-  /** Features to test; empty with a model baseline = every feature of the model. */
+  /** Features to test; empty with a model baseline = every feature of the (asset's) model. */
   features: string[];
   options: DriftOptions;
 }
@@ -42,6 +51,9 @@ export function driftSettingsFromConfig(c: DriftDetectConfig, userDir: string): 
   });
   const features = nameList(c.features);
   const kind = c.baseline ?? 'model';
+  if (kind === 'model' && c.perAsset === true) {
+    return { baseline: { kind: 'per-asset', dir: registryDir(c.registryDir, userDir), ...assetPoolOptions(c) }, features, options };
+  }
   if (kind === 'model') {
     return { baseline: { kind, dir: registryDir(c.registryDir, userDir), name: validateModelName(c.model?.trim()) }, features, options };
   }

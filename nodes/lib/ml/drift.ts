@@ -116,6 +116,13 @@ export class DriftDetector {
     return this.assets.size;
   }
 
+  /** Assets whose latest report found drift. */
+  get driftedCount(): number {
+    let n = 0;
+    for (const state of this.assets.values()) if (state.drifted) n++;
+    return n;
+  }
+
   get baselineKind(): 'model' | 'learned' {
     return this.modelBaseline ? 'model' : 'learned';
   }

@@ -1,43 +1,55 @@
 import { PdmError } from '../errors';
 import { isRecord } from '../reading';
 import { assetOf, isNumberList } from './infer-features';
-import type { ModelScorer } from './infer-scorer';
 import { validateModelName } from './registry';
 
-/** Checked by inferOptionsFromConfig. */
-export interface AssetScorersOptions {
-  /** Assets with a scorer at most; the least recently used one goes first. */
+/** Checked by assetPoolOptions. */
+export interface AssetPoolOptions {
+  /** Assets with an item at most; the least recently used one goes first. */
   maxAssets: number;
-  /** A scorer unused this long is closed, ms (0: never). */
+  /** An item unused this long is closed, ms (0: never). */
   idleMs: number;
 }
 
-interface Entry {
-  scorer: ModelScorer;
+/** What the pool holds per asset: something following the asset's model in the registry. */
+export interface AssetModelUser {
+  /** True while work is queued that closing would cut short. */
+  readonly busy: boolean;
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Entry<T> {
+  item: T;
   lastUse: number;
 }
 
 /**
- * One scorer per asset, its model named after the asset: created on the asset's first
- * message, reloaded by its own registry subscription, closed after idle time or when the
- * bound is reached. Asset names that cannot be model names are refused.
+ * One item per asset (a scorer, a drift baseline), its model named after the asset: created
+ * on the asset's first message, reloaded by its own registry subscription, closed after idle
+ * time or when the bound is reached. Asset names that cannot be model names are refused.
  */
-export class AssetScorers {
-  private readonly entries = new Map<string, Entry>();
-  /** Scorers closed so far (idle or beyond the bound). */
+export class AssetPool<T extends AssetModelUser> {
+  private readonly entries = new Map<string, Entry<T>>();
+  /** Items closed so far (idle or beyond the bound). */
   evicted = 0;
 
   constructor(
-    private readonly options: AssetScorersOptions,
-    private readonly create: (asset: string) => ModelScorer,
+    private readonly options: AssetPoolOptions,
+    private readonly create: (asset: string) => T,
   ) {}
 
   get size(): number {
     return this.entries.size;
   }
 
-  /** The asset's scorer, created (and its model loading) on first use. */
-  get(asset: string, now: number): ModelScorer {
+  /** The items in place, least recently used first. */
+  *items(): IterableIterator<T> {
+    for (const entry of this.entries.values()) yield entry.item;
+  }
+
+  /** The asset's item, created (and its model loading) on first use. */
+  get(asset: string, now: number): T {
     let entry = this.entries.get(asset);
     if (entry) {
       // Re-inserted so that the map's order is the order of last use.
@@ -48,18 +60,18 @@ export class AssetScorers {
       } catch (err) {
         throw new PdmError('INVALID_PAYLOAD', `asset ${JSON.stringify(asset)} cannot name a model: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
-      entry = { scorer: this.create(asset), lastUse: now };
+      entry = { item: this.create(asset), lastUse: now };
       this.evictBeyond(this.options.maxAssets - 1);
     }
     entry.lastUse = now;
     this.entries.set(asset, entry);
-    return entry.scorer;
+    return entry.item;
   }
 
-  /** Closes the scorers idle longer than the idle time; resolves when they are closed. */
+  /** Closes the items idle longer than the idle time; resolves when they are closed. */
   async sweep(now: number): Promise<void> {
     if (this.options.idleMs === 0) return;
-    const idle = [...this.entries].filter(([, e]) => now - e.lastUse >= this.options.idleMs && !e.scorer.busy);
+    const idle = [...this.entries].filter(([, e]) => now - e.lastUse >= this.options.idleMs && !e.item.busy);
     await Promise.all(idle.map(([asset]) => this.evict(asset)));
   }
 
@@ -67,8 +79,8 @@ export class AssetScorers {
     const all = [...this.entries.values()];
     this.entries.clear();
     await Promise.all(all.map(async (e) => {
-      await e.scorer.drain();
-      await e.scorer.close();
+      await e.item.drain();
+      await e.item.close();
     }));
   }
 
@@ -85,8 +97,8 @@ export class AssetScorers {
     this.entries.delete(asset);
     this.evicted++;
     // Items already queued are still scored before the models go.
-    await entry.scorer.drain();
-    await entry.scorer.close();
+    await entry.item.drain();
+    await entry.item.close();
   }
 }
 

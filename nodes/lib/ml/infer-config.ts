@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { PdmError } from '../errors';
+import type { AssetPoolOptions } from './infer-assets';
 import { checkBatchOptions, type BatcherOptions } from './infer-batcher';
 import type { MapperOptions } from './infer-features';
 import { nameList } from './config';
@@ -59,14 +60,19 @@ export function registryDir(configured: string | undefined, userDir: string): st
   return path.resolve(userDir, dir);
 }
 
+/** The editor's bound and idle time (minutes) of a model per asset. */
+export function assetPoolOptions(c: { maxAssets?: string | number; idleTime?: string | number }): AssetPoolOptions {
+  const maxAssets = numberOr(c.maxAssets, 1000, 'max assets');
+  if (!(Number.isInteger(maxAssets) && maxAssets >= 1)) throw new PdmError('INVALID_CONFIG', `max assets must be a whole number ≥ 1, got ${maxAssets}`);
+  const idleMin = numberOr(c.idleTime, 60, 'idle time');
+  if (idleMin < 0) throw new PdmError('INVALID_CONFIG', `idle time must be ≥ 0, got ${idleMin}`);
+  return { maxAssets, idleMs: idleMin * 60_000 };
+}
+
 export function inferOptionsFromConfig(c: OnnxInferConfig, userDir: string): InferOptions {
   let source: InferSource;
   if ((c.source ?? 'registry') === 'registry' && c.perAsset === true) {
-    const maxAssets = numberOr(c.maxAssets, 1000, 'max assets');
-    if (!(Number.isInteger(maxAssets) && maxAssets >= 1)) throw new PdmError('INVALID_CONFIG', `max assets must be a whole number ≥ 1, got ${maxAssets}`);
-    const idleMin = numberOr(c.idleTime, 60, 'idle time');
-    if (idleMin < 0) throw new PdmError('INVALID_CONFIG', `idle time must be ≥ 0, got ${idleMin}`);
-    source = { kind: 'per-asset', dir: registryDir(c.registryDir, userDir), shadow: c.shadow === true, maxAssets, idleMs: idleMin * 60_000 };
+    source = { kind: 'per-asset', dir: registryDir(c.registryDir, userDir), shadow: c.shadow === true, ...assetPoolOptions(c) };
   } else if ((c.source ?? 'registry') === 'registry') {
     source = { kind: 'registry', dir: registryDir(c.registryDir, userDir), name: validateModelName(c.model?.trim()), shadow: c.shadow === true };
   } else if (c.source === 'file') {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { AssetScorers, payloadByAsset } from '../../../nodes/lib/ml/infer-assets';
+import { AssetPool, payloadByAsset } from '../../../nodes/lib/ml/infer-assets';
 import { inferOptionsFromConfig } from '../../../nodes/lib/ml/infer-config';
 import type { InferResult, OutputTensor, ScoringBackend } from '../../../nodes/lib/ml/infer-engine';
 import { DEFAULT_MAPPER_OPTIONS } from '../../../nodes/lib/ml/infer-features';
@@ -34,7 +34,7 @@ interface Fixture {
   registry: ModelRegistry;
   loaded: string[];
   released: { closed: number };
-  pool(maxAssets: number, idleMs: number): AssetScorers;
+  pool(maxAssets: number, idleMs: number): AssetPool<ModelScorer>;
   add(asset: string, promote: boolean): Promise<number>;
 }
 
@@ -54,7 +54,7 @@ function fixture(): Fixture {
     loaded,
     released,
     pool: (maxAssets, idleMs) =>
-      new AssetScorers({ maxAssets, idleMs }, (asset) =>
+      new AssetPool({ maxAssets, idleMs }, (asset) =>
         new ModelScorer(
           { kind: 'registry', registry, name: asset, shadow: false },
           { batch: { maxBatch: 8, maxWaitMs: 0 }, mapping: DEFAULT_MAPPER_OPTIONS },
