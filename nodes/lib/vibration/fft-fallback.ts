@@ -10,6 +10,7 @@ export class FftJsReal implements RealTransform {
   readonly buffer: Float64Array;
   readonly inputAt = 0;
   readonly outputAt: number;
+  readonly output: Float64Array;
   /** A real transform of `size` runs as a complex transform of size / 2 on the even/odd samples. */
   private readonly halfImpl: FFT;
   private readonly packed: Float64Array;
@@ -22,6 +23,7 @@ export class FftJsReal implements RealTransform {
     this.buffer = new Float64Array(2 * size);
     this.outputAt = size;
     this.input = this.buffer.subarray(0, size);
+    this.output = this.buffer.subarray(size);
     this.halfImpl = new FFT(half);
     this.packed = new Float64Array(size);
     this.cos = new Float64Array(half);

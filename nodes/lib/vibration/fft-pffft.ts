@@ -47,8 +47,16 @@ class PffftPlan {
 
 /** PFFFT's ordered real output is already the packed layout RealTransform promises. */
 export class PffftReal extends PffftPlan implements RealTransform {
+  private outputView: Float32Array | undefined;
+
   constructor(module: PffftModule, size: number) {
     super(module, size, REAL);
+  }
+
+  get output(): Float32Array {
+    const heap = this.buffer;
+    if (this.outputView?.buffer !== heap.buffer) this.outputView = heap.subarray(this.outputAt, this.outputAt + this.size);
+    return this.outputView;
   }
 
   forward(): void {

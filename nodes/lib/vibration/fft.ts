@@ -16,6 +16,8 @@ export interface RealTransform {
   readonly buffer: Float32Array | Float64Array;
   readonly inputAt: number;
   readonly outputAt: number;
+  /** buffer[outputAt .. outputAt + size) as an array of its own, for copying out in one go. */
+  readonly output: Float32Array | Float64Array;
   forward(): void;
 }
 

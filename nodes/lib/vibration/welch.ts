@@ -1,4 +1,4 @@
-import { Fft } from './fft';
+import { addPower, Fft } from './fft';
 import { hann, SpectrumView } from './spectrum-view';
 
 /**
@@ -10,7 +10,7 @@ export class WelchWorkspace {
   readonly fft: Fft;
   readonly window: Float64Array;
   readonly spectrum: SpectrumView;
-  private stored = new Float64Array(0);
+  private stored = new Float32Array(0);
   segments = 0;
 
   constructor(readonly size: number) {
@@ -32,30 +32,18 @@ export class WelchWorkspace {
     const n = this.size;
     const half = n / 2;
     const count = this.segmentCount(x.length);
-    if (this.stored.length < count * n) this.stored = new Float64Array(count * n);
+    if (this.stored.length < count * n) this.stored = new Float32Array(count * n);
     const { window, stored } = this;
     const power = this.spectrum.power;
     power.fill(0);
     const plan = this.fft.real();
-    const { buffer, inputAt, outputAt } = plan;
+    const { buffer, inputAt } = plan;
     for (let s = 0; s < count; s++) {
       const start = s * half;
       for (let i = 0; i < n; i++) buffer[inputAt + i] = (x[start + i] - offset) * window[i];
       plan.forward();
-      const base = s * n;
-      const dc = buffer[outputAt];
-      const nyquist = buffer[outputAt + 1];
-      stored[base] = dc;
-      stored[base + 1] = nyquist;
-      power[0] += dc * dc;
-      power[half] += nyquist * nyquist;
-      for (let k = 1; k < half; k++) {
-        const re = buffer[outputAt + 2 * k];
-        const im = buffer[outputAt + 2 * k + 1];
-        stored[base + 2 * k] = re;
-        stored[base + 2 * k + 1] = im;
-        power[k] += re * re + im * im;
-      }
+      stored.set(plan.output, s * n);
+      addPower(plan, power);
     }
     this.segments = count;
     this.spectrum.finish(count, sampleRate / n);
@@ -63,10 +51,10 @@ export class WelchWorkspace {
   }
 
   /**
-   * The kept spectra of the last run, packed as RealTransform's output: segment s starts at
-   * s·size, and holds bin k (1 ≤ k < size/2) as (re, im) at s·size + 2k.
+   * The kept spectra of the last run, packed as RealTransform's output (in float32, as PFFFT
+   * gives them): segment s starts at s·size, and holds bin k (1 ≤ k < size/2) as (re, im) at s·size + 2k.
    */
-  get segmentSpectra(): Float64Array {
+  get segmentSpectra(): Float32Array {
     return this.stored;
   }
 }
