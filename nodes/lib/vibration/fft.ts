@@ -118,24 +118,13 @@ export class Fft {
     // A plain loop converts float64 to float32 about a third faster than set() here.
     for (let i = 0; i < input.length; i++) buffer[inputAt + i] = input[i];
     plan.forward();
-    const half = this.size / 2;
-    const dc = buffer[outputAt];
-    const nyquist = buffer[outputAt + 1];
-    out[offset] = dc;
+    const size = this.size;
+    out[offset] = buffer[outputAt];
     out[offset + 1] = 0;
-    out[offset + 2 * half] = nyquist;
-    out[offset + 2 * half + 1] = 0;
-    if (powerSum) {
-      powerSum[0] += dc * dc;
-      powerSum[half] += nyquist * nyquist;
-    }
-    for (let k = 1; k < half; k++) {
-      const re = buffer[outputAt + 2 * k];
-      const im = buffer[outputAt + 2 * k + 1];
-      out[offset + 2 * k] = re;
-      out[offset + 2 * k + 1] = im;
-      if (powerSum) powerSum[k] += re * re + im * im;
-    }
+    for (let i = 2; i < size; i++) out[offset + i] = buffer[outputAt + i];
+    out[offset + size] = buffer[outputAt + 1];
+    out[offset + size + 1] = 0;
+    if (powerSum) addPower(plan, powerSum);
   }
 
   /** Inverse complex transform of interleaved (re, im) data, both of length 2·size, divided by size. */
