@@ -1,12 +1,13 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { describeError, PdmError } from './lib/errors';
-import { compactCount, STATUS, ThrottledStatus } from './lib/status';
+import { compactCount, STATUS, ThrottledStatus, type NodeStatusLike } from './lib/status';
 import { VibrationAnalyzer } from './lib/vibration/analyzer';
 import { afterFftLoads } from './lib/vibration/fft';
 import { settingsFromConfig, type SpectrumConfig, type SpectrumSettings } from './lib/vibration/config';
 import { waveformFromMessage, type WaveformMessage } from './lib/vibration/input';
 import { AnalysisPool, type PoolOutcome } from './lib/vibration/pool';
 import { resultOf, type AnalysisResult } from './lib/vibration/result';
+import type { Diagnosis } from './lib/vibration/types';
 import { guarded, onGuardedInput } from './shared/guarded-input';
 
 type SpectrumDef = NodeDef & SpectrumConfig;
@@ -35,9 +36,14 @@ export = function register(RED: NodeAPI): void {
     const pool = settings.workers > 0 ? new AnalysisPool(settings.workers, { analyzer: settings.analyzer, chart: settings.chart }) : undefined;
     let analysed = 0;
     let rejected = 0;
+    let lastDiagnosis: Pick<Diagnosis, 'fault' | 'zone'> | undefined;
     status.force(STATUS.idle(RED._('spectrum.status.idle')));
 
     const rejectedText = (): string => (rejected > 0 ? RED._('spectrum.status.rejected', { count: compactCount(rejected) }) : '');
+    // Built only when the throttled status is shown, not for every waveform.
+    const progress = (): NodeStatusLike => STATUS.ok(RED._('spectrum.status.running', {
+      count: compactCount(analysed), fault: lastDiagnosis?.fault ?? '', zone: lastDiagnosis?.zone ?? '',
+    }) + rejectedText());
 
     const reject = (code: PdmError['code'], reason: string, done: Done): void => {
       rejected++;
@@ -66,10 +72,9 @@ export = function register(RED: NodeAPI): void {
         return;
       }
       analysed++;
+      lastDiagnosis = outcome.result.diagnosis;
       emit(msg, outcome.result, send);
-      status.set(STATUS.ok(RED._('spectrum.status.running', {
-        count: compactCount(analysed), fault: outcome.result.diagnosis.fault, zone: outcome.result.diagnosis.zone,
-      }) + rejectedText()));
+      status.set(progress);
       done();
     };
 

@@ -30,7 +30,7 @@ export const STATUS = {
  */
 export class ThrottledStatus {
   private lastApplied = -Infinity;
-  private pending: NodeStatusLike | undefined;
+  private pending: NodeStatusLike | (() => NodeStatusLike) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastText: string | undefined;
 
@@ -40,12 +40,15 @@ export class ThrottledStatus {
     private readonly now: Clock = systemClock,
   ) {}
 
-  set(status: NodeStatusLike): void {
-    const key = `${status.fill}|${status.shape}|${status.text}`;
-    if (key === this.lastText && this.pending === undefined) return;
+  /**
+   * A function in place of the status is called only when its status is applied, so a node
+   * that sets its status for every message builds the text only for those shown.
+   */
+  set(status: NodeStatusLike | (() => NodeStatusLike)): void {
+    if (typeof status !== 'function' && keyOf(status) === this.lastText && this.pending === undefined) return;
     const elapsed = this.now() - this.lastApplied;
     if (elapsed >= this.intervalMs && this.timer === undefined) {
-      this.emit(status, key);
+      this.emitChanged(status);
       return;
     }
     this.pending = status;
@@ -54,7 +57,7 @@ export class ThrottledStatus {
         this.timer = undefined;
         const next = this.pending;
         this.pending = undefined;
-        if (next) this.emit(next, `${next.fill}|${next.shape}|${next.text}`);
+        if (next) this.emitChanged(next);
       }, Math.max(0, this.intervalMs - elapsed));
       this.timer.unref?.();
     }
@@ -63,7 +66,7 @@ export class ThrottledStatus {
   /** Applies a status at once, dropping anything pending (used on close and on errors). */
   force(status: NodeStatusLike): void {
     this.cancel();
-    this.emit(status, `${status.fill}|${status.shape}|${status.text}`);
+    this.emit(status, keyOf(status));
   }
 
   cancel(): void {
@@ -72,11 +75,23 @@ export class ThrottledStatus {
     this.pending = undefined;
   }
 
+  /** Applies the status unless it is the one shown (a status object was checked when it was set). */
+  private emitChanged(status: NodeStatusLike | (() => NodeStatusLike)): void {
+    const shown = typeof status === 'function' ? status() : status;
+    const key = keyOf(shown);
+    if (typeof status === 'function' && key === this.lastText) return;
+    this.emit(shown, key);
+  }
+
   private emit(status: NodeStatusLike, key: string): void {
     this.lastApplied = this.now();
     this.lastText = key;
     this.apply(status);
   }
+}
+
+function keyOf(status: NodeStatusLike): string {
+  return `${status.fill}|${status.shape}|${status.text}`;
 }
 
 /** Compact counts for a status text: 1234 → "1.2k", 5_600_000 → "5.6M". */

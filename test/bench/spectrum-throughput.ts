@@ -3,10 +3,13 @@
  * the analysis core (one thread, or a pool of worker threads, one per core) and through the node
  * inside an embedded Node-RED runtime (inject → spectrum → test sinks on all three outputs).
  *
- *   node dist/test/bench/spectrum-throughput.js [seconds=3]
+ *   node dist/test/bench/spectrum-throughput.js [seconds=3] [filter]
  *
- * Prints figures only; nothing is asserted. Goal: ≥ 2,000 waveforms/s. The core figure is also given
- * per second of CPU time used (all threads), which a loaded machine disturbs less than the wall clock.
+ * `filter` keeps the cases whose label holds every word of it, e.g. "25.6 workers".
+ * Prints figures only; nothing is asserted. Goal: ≥ 2,000 waveforms/s. Core and Node-RED figures
+ * are also given per second of CPU time used (all threads), which a loaded machine disturbs less
+ * than the wall clock; the Node-RED figure adds the flow thread's busy time per waveform (what
+ * the workers do not take over), and every line ends with the load average before and after it.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -130,12 +133,19 @@ function flow(config: SpectrumConfig): FlowNode[] {
   ]);
 }
 
-async function runtimeRate(runtime: EmbeddedRuntime, sampleRate: number, payloads: Float32Array[], seconds: number): Promise<number> {
+/** Also the flow thread's busy time per waveform, µs. */
+interface RuntimeRate extends Rate {
+  flowThreadUs: number;
+}
+
+async function runtimeRate(runtime: EmbeddedRuntime, sampleRate: number, payloads: Float32Array[], seconds: number): Promise<RuntimeRate> {
   const source = runtime.node('src');
   const inFlight = 8;
   let completed = 0;
   let failed = 0;
   let sent = 0;
+  const cpuBefore = process.cpuUsage();
+  const busyBefore = performance.eventLoopUtilization();
   const started = performance.now();
   const elapsedMs = (): number => performance.now() - started;
   // Sends are topped up as waveforms complete (not by polling), so an idle flow thread leaves the cores to the workers.
@@ -155,13 +165,21 @@ async function runtimeRate(runtime: EmbeddedRuntime, sampleRate: number, payload
     });
     pump();
   });
+  const elapsedS = elapsedMs() / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const busy = performance.eventLoopUtilization(busyBefore);
   runtime.RED.hooks.remove('onComplete.spectrumBench');
   if (failed > 0) throw new Error(`${failed} waveforms failed: ${JSON.stringify(runtime.logs.slice(-3))}`);
-  return completed / (elapsedMs() / 1000);
+  return { wall: completed / elapsedS, cpu: completed / ((cpu.user + cpu.system) / 1e6), flowThreadUs: (busy.active * 1000) / completed };
+}
+
+function load(): string {
+  return os.loadavg()[0].toFixed(1);
 }
 
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 3);
+  const wanted = (process.argv[3] ?? '').split(/\s+/).filter(Boolean);
   const cores = os.cpus().length;
   const cases: Array<{ name: string; config: SpectrumConfig }> = [
     { name: 'features + diagnosis', config: {} },
@@ -173,28 +191,33 @@ async function main(): Promise<void> {
   const testNodes = path.join(projectRoot, 'dist', 'test', 'support', 'nodes');
   const runtime = await startRuntime(flow({}), nodesDir ? { settings: { nodesDir: [projectRoot, testNodes, nodesDir] } } : {});
   console.log(`spectrum throughput, 1 s waveforms (Float32Array), segment auto, median of ${REPEATS} runs of ${seconds} s; ${cores} cores, Node ${process.version}, FFT ${fft}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}`);
+  console.log('  waveforms/s by the wall clock (per CPU-second of all threads); flow thread: its busy µs per waveform in Node-RED');
   try {
     for (const sampleRate of RATES) {
       const payloads = waveforms(sampleRate);
       for (const c of cases) {
-        const core: number[] = [];
-        const coreCpu: number[] = [];
-        const inRuntime: number[] = [];
+        const label = `${(sampleRate / 1000).toFixed(1)} kHz ${c.name}`;
+        if (!wanted.every((word) => label.includes(word))) continue;
+        const loadBefore = load();
+        const core: Rate[] = [];
+        const inRuntime: RuntimeRate[] = [];
         for (let r = 0; r < REPEATS; r++) {
-          const rate = settingsFromConfig(c.config).workers > 0
+          core.push(settingsFromConfig(c.config).workers > 0
             ? await poolRate(c.config, sampleRate, payloads, seconds)
-            : coreRate(c.config, sampleRate, payloads, seconds);
-          core.push(rate.wall);
-          coreCpu.push(rate.cpu);
+            : coreRate(c.config, sampleRate, payloads, seconds));
           await runtime.deploy(flow(c.config));
           await runtimeRate(runtime, sampleRate, payloads, 1);
           inRuntime.push(await runtimeRate(runtime, sampleRate, payloads, seconds));
         }
         const segment = new VibrationAnalyzer(settingsFromConfig(c.config).analyzer).segmentSizeFor(sampleRate, sampleRate, 25);
+        const wall = (rates: Rate[]): string => fmt(median(rates.map((rate) => rate.wall)));
+        const cpu = (rates: Rate[]): string => fmt(median(rates.map((rate) => rate.cpu)));
         console.log(
-          `  ${(sampleRate / 1000).toFixed(1)} kHz (segment ${segment}) ${c.name.padEnd(22)}` +
-            ` core ${fmt(median(core)).padStart(6)} waveforms/s (${fmt((median(core) * sampleRate) / 1e6)} M samples/s; per CPU-second ${fmt(median(coreCpu))})` +
-            `   runtime ${fmt(median(inRuntime)).padStart(6)} waveforms/s   (runs: core ${core.map(fmt).join(', ')}; runtime ${inRuntime.map(fmt).join(', ')})`,
+          `  ${(sampleRate / 1000).toFixed(1)} kHz (segment ${segment}) ${c.name.padEnd(20)}` +
+            ` core ${wall(core).padStart(5)}/s (${cpu(core).padStart(5)})` +
+            `  Node-RED ${wall(inRuntime).padStart(5)}/s (${cpu(inRuntime).padStart(5)}; flow thread ${fmt(median(inRuntime.map((rate) => rate.flowThreadUs)))} µs)` +
+            `  runs: core ${core.map((rate) => fmt(rate.wall)).join(', ')}; Node-RED ${inRuntime.map((rate) => fmt(rate.wall)).join(', ')}` +
+            `  load ${loadBefore}→${load()}`,
         );
       }
     }

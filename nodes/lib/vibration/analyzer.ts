@@ -46,8 +46,8 @@ export class VibrationAnalyzer {
   private readonly envelopes = new EnvelopeAnalyzer();
   private readonly finder = new PeakFinder();
   private readonly kurtosis = new SpectralKurtosis();
-  /** The last waveform minus its mean; reallocated only when the waveform length changes. */
-  private centred = new Float64Array(0);
+  /** Samples that came as a plain array, as float64; reallocated only when the waveform length changes. */
+  private converted = new Float64Array(0);
 
   constructor(readonly options: AnalyzerOptions) {}
 
@@ -58,23 +58,21 @@ export class VibrationAnalyzer {
     const fs = w.sampleRate;
     const runningHz = w.rpm / 60;
     const o = this.options;
-    // Later passes read the samples as one typed array, whatever the payload was (number[] from JSON, Float32Array…).
-    if (this.centred.length !== n) this.centred = new Float64Array(n);
-    const centred = this.centred;
-    const time = this.stats.compute(w.samples, fs, centred);
+    const samples = this.typed(w.samples);
+    const time = this.stats.compute(samples, fs);
     // Typed-array samples are all numbers: a NaN or infinity among them makes the mean non-finite.
     if (!Number.isFinite(time.mean)) {
       const bad = badSample(w.samples);
       if (bad) return { ok: false, error: bad };
     }
     const welch = this.workspace(this.segmentSizeFor(n, fs, runningHz));
-    const spectrum = welch.run(centred, 0, fs);
+    const spectrum = welch.run(samples, time.mean, fs);
     const toMs2 = w.unit === 'g' ? STANDARD_GRAVITY : 1;
     const velocityRms = velocityRmsOf(spectrum, o.velocityBand[0], o.velocityBand[1], toMs2);
 
     const m = o.multipliers;
     const highestTone = Math.max(m.bpfi, 2 * m.bsf, m.bpfo) * runningHz;
-    const [lowHz, highHz] = o.envelopeBand === 'auto' ? this.autoBand(centred, spectrum, fs, runningHz, highestTone) : o.envelopeBand;
+    const [lowHz, highHz] = o.envelopeBand === 'auto' ? this.autoBand(samples, time.mean, spectrum, fs, runningHz, highestTone) : o.envelopeBand;
     const envelope = this.envelopes.run(welch, fs, lowHz, Math.min(highHz, fs / 2), 3.5 * highestTone + runningHz);
 
     const a = assess({
@@ -118,10 +116,20 @@ export class VibrationAnalyzer {
    * high-frequency resonance. It starts above the running-speed harmonics and spans six times
    * the highest defect line (at least AUTO_BAND_MIN_WIDTH_HZ, at most 40 % of Nyquist).
    */
-  private autoBand(centred: Float64Array, spectrum: SpectrumView, fs: number, runningHz: number, highestTone: number): [number, number] {
+  private autoBand(
+    samples: Float32Array | Float64Array, mean: number, spectrum: SpectrumView, fs: number, runningHz: number, highestTone: number,
+  ): [number, number] {
     const minHz = Math.max(AUTO_BAND_MIN_HZ, 20 * runningHz);
     const widthHz = Math.min(Math.max(AUTO_BAND_MIN_WIDTH_HZ, 6 * highestTone), 0.4 * (fs / 2));
-    return this.kurtosis.bestBand(centred, fs, minHz, widthHz, highestTone) ?? strongestBand(spectrum, fs, minHz, widthHz);
+    return this.kurtosis.bestBand(samples, mean, fs, minHz, widthHz, highestTone) ?? strongestBand(spectrum, fs, minHz, widthHz);
+  }
+
+  /** The samples as a float typed array, so the passes over them see one or two array types, whatever the payload was. */
+  private typed(samples: ArrayLike<number>): Float32Array | Float64Array {
+    if (samples instanceof Float32Array || samples instanceof Float64Array) return samples;
+    if (this.converted.length !== samples.length) this.converted = new Float64Array(samples.length);
+    for (let i = 0; i < samples.length; i++) this.converted[i] = samples[i];
+    return this.converted;
   }
 
   private check(w: Waveform): Rejection | undefined {

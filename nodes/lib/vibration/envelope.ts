@@ -1,4 +1,4 @@
-import { Fft, nextPowerOfTwo } from './fft';
+import { addPower, Fft, nextPowerOfTwo } from './fft';
 import { hann, heaviestRun, SpectrumView } from './spectrum-view';
 import type { WelchWorkspace } from './welch';
 
@@ -58,10 +58,7 @@ class EnvelopeWorkspace {
   private readonly fft: Fft;
   private readonly window: Float64Array;
   private readonly windowSum: number;
-  private readonly baseband: Float64Array;
-  private readonly analytic: Float64Array;
   private readonly envelope: Float64Array;
-  private readonly transformed: Float64Array;
   private readonly wholes = new Map<number, WholeEnvelope>();
 
   constructor(private readonly segmentSize: number, private readonly size: number) {
@@ -69,53 +66,53 @@ class EnvelopeWorkspace {
     this.window = hann(size);
     this.windowSum = this.window.reduce((a, b) => a + b, 0);
     this.spectrum = new SpectrumView(size, this.window);
-    this.baseband = new Float64Array(2 * size);
-    this.analytic = new Float64Array(2 * size);
     this.envelope = new Float64Array(size);
-    this.transformed = new Float64Array(2 * size);
   }
 
   /** Fills `spectrum` (averaged over segments) and returns the whole-waveform envelope spectrum. */
   run(welch: WelchWorkspace, from: number, to: number, binHz: number, sampleRate: number): SpectrumView {
-    const { size, baseband, analytic, envelope, window, transformed } = this;
+    const { size, envelope, window } = this;
     const whole = this.whole(welch.segments);
     whole.band.fill(0);
     const centre = (from + to) >> 1;
     const spectra = welch.segmentSpectra;
-    const stride = this.segmentSize + 2;
-    // The inverse transform divides by `size`; the segment's own inverse would divide by the
-    // segment size, and the analytic signal doubles the positive frequencies.
-    const scale = (2 * size) / this.segmentSize;
+    const stride = this.segmentSize;
+    // The segment's own inverse would divide by the segment size, and the analytic signal
+    // doubles the positive frequencies (the inverse transform here does not scale).
+    const scale = 2 / this.segmentSize;
     const power = this.spectrum.power;
     power.fill(0);
+    const inverse = this.fft.complex();
+    const forward = this.fft.real();
+    // Both plans are made: the module's memory no longer moves.
+    const band = inverse.buffer;
+    const input = forward.buffer;
+    const { inputAt: bandAt, outputAt: analyticAt } = inverse;
+    const envelopeAt = forward.inputAt;
     for (let s = 0; s < welch.segments; s++) {
-      baseband.fill(0);
+      band.fill(0, bandAt, bandAt + 2 * size);
       const base = s * stride;
       for (let k = from; k <= to; k++) {
         const slot = (k - centre + size) % size;
-        baseband[2 * slot] = spectra[base + 2 * k] * scale;
-        baseband[2 * slot + 1] = spectra[base + 2 * k + 1] * scale;
+        band[bandAt + 2 * slot] = spectra[base + 2 * k] * scale;
+        band[bandAt + 2 * slot + 1] = spectra[base + 2 * k + 1] * scale;
       }
-      this.fft.inverseComplex(baseband, analytic);
+      inverse.inverse();
       // Segment s starts s·segmentSize/2 samples in: the shift to baseband turned its phase by π·centre·s.
-      whole.add(analytic, (s * size) / 2, (centre * s) % 2 === 0 ? 1 : -1);
+      whole.add(band, analyticAt, (s * size) / 2, (centre * s) % 2 === 0 ? 1 : -1);
       let sum = 0;
       for (let i = 0; i < size; i++) {
-        const re = analytic[2 * i];
-        const im = analytic[2 * i + 1];
+        const re = band[analyticAt + 2 * i];
+        const im = band[analyticAt + 2 * i + 1];
         const e = Math.sqrt(re * re + im * im);
         envelope[i] = e;
         sum += e;
       }
       // The envelope carries the segment's window; take its mean out in the window's shape.
       const mean = sum / this.windowSum;
-      for (let i = 0; i < size; i++) envelope[i] -= mean * window[i];
-      this.fft.forwardReal(envelope, transformed);
-      for (let k = 0; k < power.length; k++) {
-        const re = transformed[2 * k];
-        const im = transformed[2 * k + 1];
-        power[k] += re * re + im * im;
-      }
+      for (let i = 0; i < size; i++) input[envelopeAt + i] = envelope[i] - mean * window[i];
+      forward.forward();
+      addPower(forward, power);
     }
     this.spectrum.finish(welch.segments, binHz);
     whole.finish((sampleRate * size) / this.segmentSize);
@@ -138,6 +135,7 @@ class WholeEnvelope {
   readonly band: Float64Array;
   readonly spectrum: SpectrumView;
   private readonly length: number;
+  private readonly segmentValues: number;
   /**
    * Square of the sum of the segments' windows (that sum is flat inside, a half window at
    * either end): the shape the squared envelope carries.
@@ -148,10 +146,10 @@ class WholeEnvelope {
   private readonly magnitudeTaperSum: number;
   private readonly fft: Fft;
   private readonly envelope: Float64Array;
-  private readonly transformed: Float64Array;
 
   constructor(size: number, window: Float64Array, segments: number) {
     this.length = ((segments + 1) * size) / 2;
+    this.segmentValues = 2 * size;
     const fftSize = nextPowerOfTwo(this.length);
     this.band = new Float64Array(2 * this.length);
     this.taper = new Float64Array(fftSize);
@@ -161,15 +159,14 @@ class WholeEnvelope {
     this.taperSum = this.taper.reduce((a, b) => a + b, 0);
     this.fft = new Fft(fftSize);
     this.spectrum = new SpectrumView(fftSize, this.taper);
-    this.envelope = new Float64Array(fftSize);
-    this.transformed = new Float64Array(2 * fftSize);
+    this.envelope = new Float64Array(this.length);
   }
 
-  /** Adds sign × a segment's interleaved band signal starting at complex sample `start`. */
-  add(segment: Float64Array, start: number, sign: number): void {
+  /** Adds sign × a segment's interleaved band signal (source[at ..]) starting at complex sample `start`. */
+  add(source: Float32Array | Float64Array, at: number, start: number, sign: number): void {
     const band = this.band;
     const offset = 2 * start;
-    for (let i = 0; i < segment.length; i++) band[offset + i] += sign * segment[i];
+    for (let i = 0; i < this.segmentValues; i++) band[offset + i] += sign * source[at + i];
   }
 
   finish(sampleRate: number): void {
@@ -185,11 +182,15 @@ class WholeEnvelope {
     const mean = sum / this.taperSum;
     // |A(1 + m·cos)|² has the line 2A²·m where |A(1 + m·cos)| has A·m: divide by 2A, A the mean magnitude.
     const scale = magnitudeSum > 0 ? this.magnitudeTaperSum / (2 * magnitudeSum) : 0;
-    for (let i = 0; i < length; i++) envelope[i] = (envelope[i] - mean * taper[i]) * scale;
+    const plan = this.fft.real();
+    const { buffer, inputAt } = plan;
+    for (let i = 0; i < length; i++) buffer[inputAt + i] = (envelope[i] - mean * taper[i]) * scale;
+    buffer.fill(0, inputAt + length, inputAt + plan.size);
     const power = this.spectrum.power;
     power.fill(0);
-    this.fft.forwardReal(envelope, this.transformed, 0, power);
-    this.spectrum.finish(1, sampleRate / envelope.length);
+    plan.forward();
+    addPower(plan, power);
+    this.spectrum.finish(1, sampleRate / plan.size);
   }
 }
 

@@ -4,12 +4,30 @@ import { PffftComplex, PffftReal, pffftSupports } from './fft-pffft';
 
 export type FftBackend = 'pffft' | 'fft.js';
 
-interface RealPlan {
-  forward(input: Float64Array, out: Float64Array, offset: number, powerSum?: Float64Array): void;
+/**
+ * A real forward transform done in place: the caller writes `size` samples to
+ * buffer[inputAt ..], calls forward() and reads the bins, packed, from buffer[outputAt ..]:
+ * X(0) and X(size/2) (both real) first, then (re, im) of bins 1 .. size/2 − 1. The buffer may be
+ * the FFT module's memory, shared by every plan of the thread: read `buffer` again after making
+ * a plan (that can grow the memory), and finish with one transform's output before the next.
+ */
+export interface RealTransform {
+  readonly size: number;
+  readonly buffer: Float32Array | Float64Array;
+  readonly inputAt: number;
+  readonly outputAt: number;
+  /** buffer[outputAt .. outputAt + size) as an array of its own, for copying out in one go. */
+  readonly output: Float32Array | Float64Array;
+  forward(): void;
 }
 
-interface ComplexPlan {
-  inverse(input: Float64Array, out: Float64Array): void;
+/** A complex inverse transform done in place, unscaled (not divided by size); interleaved (re, im) input and output. */
+export interface ComplexTransform {
+  readonly size: number;
+  readonly buffer: Float32Array | Float64Array;
+  readonly inputAt: number;
+  readonly outputAt: number;
+  inverse(): void;
 }
 
 /** This thread's PFFFT module once loaded, and its plans by size (shared: every transform runs to completion). */
@@ -51,14 +69,14 @@ export function fftBackend(size: number, kind: 'real' | 'complex'): FftBackend {
   return pffft && pffftSupports(size, kind) ? 'pffft' : 'fft.js';
 }
 
-function realPlan(size: number): RealPlan {
+function realPlan(size: number): RealTransform {
   if (!pffft || !pffftSupports(size, 'real')) return new FftJsReal(size);
   let plan = realPlans.get(size);
   if (!plan) realPlans.set(size, (plan = new PffftReal(pffft, size)));
   return plan;
 }
 
-function complexPlan(size: number): ComplexPlan {
+function complexPlan(size: number): ComplexTransform {
   if (!pffft || !pffftSupports(size, 'complex')) return new FftJsComplex(size);
   let plan = complexPlans.get(size);
   if (!plan) complexPlans.set(size, (plan = new PffftComplex(pffft, size)));
@@ -67,17 +85,26 @@ function complexPlan(size: number): ComplexPlan {
 
 /**
  * The one place that knows which FFT library runs: PFFFT in float32 when loaded and the size
- * allows, else fft.js; results are float64 either way. Buffers are the caller's: nothing is
- * allocated per transform.
+ * allows, else fft.js. The plans (`real()`, `complex()`) are used in place; forwardReal and
+ * inverseComplex copy from and to float64 arrays. Nothing is allocated per transform.
  */
 export class Fft {
   readonly size: number;
-  private real: RealPlan | undefined;
-  private complex: ComplexPlan | undefined;
+  private realTransform: RealTransform | undefined;
+  private complexTransform: ComplexTransform | undefined;
 
   constructor(size: number) {
     if (!isPowerOfTwo(size) || size < 4) throw new RangeError(`FFT size must be a power of two ≥ 4, got ${size}`);
     this.size = size;
+  }
+
+  /** The real plan, made on first use (so that it runs on PFFFT if that has loaded by then). */
+  real(): RealTransform {
+    return (this.realTransform ??= realPlan(this.size));
+  }
+
+  complex(): ComplexTransform {
+    return (this.complexTransform ??= complexPlan(this.size));
   }
 
   /**
@@ -86,15 +113,42 @@ export class Fft {
    */
   forwardReal(input: Float64Array, out: Float64Array, offset = 0, powerSum?: Float64Array): void {
     if (input.length !== this.size) throw new RangeError(`a real FFT of ${this.size} points needs ${this.size} samples, got ${input.length}`);
-    this.real ??= realPlan(this.size);
-    this.real.forward(input, out, offset, powerSum);
+    const plan = this.real();
+    const { buffer, inputAt, outputAt } = plan;
+    // A plain loop converts float64 to float32 about a third faster than set() here.
+    for (let i = 0; i < input.length; i++) buffer[inputAt + i] = input[i];
+    plan.forward();
+    const size = this.size;
+    out[offset] = buffer[outputAt];
+    out[offset + 1] = 0;
+    for (let i = 2; i < size; i++) out[offset + i] = buffer[outputAt + i];
+    out[offset + size] = buffer[outputAt + 1];
+    out[offset + size + 1] = 0;
+    if (powerSum) addPower(plan, powerSum);
   }
 
   /** Inverse complex transform of interleaved (re, im) data, both of length 2·size, divided by size. */
   inverseComplex(input: Float64Array, out: Float64Array): void {
     if (input.length !== 2 * this.size) throw new RangeError(`a complex FFT of ${this.size} points needs ${2 * this.size} values, got ${input.length}`);
-    this.complex ??= complexPlan(this.size);
-    this.complex.inverse(input, out);
+    const plan = this.complex();
+    const { buffer, inputAt, outputAt } = plan;
+    for (let i = 0; i < input.length; i++) buffer[inputAt + i] = input[i];
+    plan.inverse();
+    const scale = 1 / this.size;
+    for (let i = 0; i < out.length; i++) out[i] = buffer[outputAt + i] * scale;
+  }
+}
+
+/** Adds |X(k)|² of the plan's last output to power[0 .. size/2]. */
+export function addPower(plan: RealTransform, power: Float64Array): void {
+  const { buffer, outputAt } = plan;
+  const half = plan.size / 2;
+  power[0] += buffer[outputAt] * buffer[outputAt];
+  power[half] += buffer[outputAt + 1] * buffer[outputAt + 1];
+  for (let k = 1; k < half; k++) {
+    const re = buffer[outputAt + 2 * k];
+    const im = buffer[outputAt + 2 * k + 1];
+    power[k] += re * re + im * im;
   }
 }
 

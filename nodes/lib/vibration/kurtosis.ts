@@ -23,11 +23,11 @@ export class SpectralKurtosis {
 
   /**
    * The band of `widthHz` from `minHz` up to 95 % of Nyquist with the highest mean spectral
-   * kurtosis of x (mean removed). Impacts stand out only in windows shorter than the
+   * kurtosis of x minus `offset` (its mean). Impacts stand out only in windows shorter than the
    * time between them: the short window spans at most one period of `fastestHz`, the highest
    * defect rate looked for. Undefined when no band is significantly impulsive.
    */
-  bestBand(x: Float64Array, sampleRate: number, minHz: number, widthHz: number, fastestHz: number): [number, number] | undefined {
+  bestBand(x: Float32Array | Float64Array, offset: number, sampleRate: number, minHz: number, widthHz: number, fastestHz: number): [number, number] | undefined {
     const top = 0.95 * (sampleRate / 2);
     if (minHz + widthHz >= top) return undefined;
     const size = Math.max(MIN_WINDOW, previousPowerOfTwo(Math.min(sampleRate / fastestHz, x.length / 4)));
@@ -36,7 +36,7 @@ export class SpectralKurtosis {
       ws = new KurtosisWorkspace(size);
       this.workspaces.set(size, ws);
     }
-    const sk = ws.run(x);
+    const sk = ws.run(x, offset);
     const spectra = ws.count;
     const binHz = sampleRate / size;
     const from = Math.max(1, Math.ceil(minHz / binHz));
@@ -57,8 +57,6 @@ class KurtosisWorkspace {
   readonly sk: Float64Array;
   private readonly fft: Fft;
   private readonly window: Float64Array;
-  private readonly segment: Float64Array;
-  private readonly transformed: Float64Array;
   private readonly second: Float64Array;
   private readonly fourth: Float64Array;
   /** Short-time spectra in the last run. */
@@ -67,26 +65,36 @@ class KurtosisWorkspace {
   constructor(private readonly size: number) {
     this.fft = new Fft(size);
     this.window = hann(size);
-    this.segment = new Float64Array(size);
-    this.transformed = new Float64Array(size + 2);
     this.second = new Float64Array(size / 2 + 1);
     this.fourth = new Float64Array(size / 2 + 1);
     this.sk = new Float64Array(size / 2 + 1);
   }
 
-  run(x: Float64Array): Float64Array {
-    const { size, window, segment, transformed, second, fourth, sk } = this;
+  /** SK of x minus `offset` (its mean). */
+  run(x: Float32Array | Float64Array, offset: number): Float64Array {
+    const { size, window, second, fourth, sk } = this;
+    const half = size / 2;
     second.fill(0);
     fourth.fill(0);
     let count = 0;
+    const plan = this.fft.real();
+    const { buffer, inputAt, outputAt } = plan;
     // Windows not overlapping (independent spectra, as the significance test assumes), and
     // spread over the waveform when it holds more than MAX_SPECTRA of them.
     const step = size * Math.max(1, Math.floor(x.length / size / MAX_SPECTRA));
     for (let start = 0; start + size <= x.length; start += step) {
-      for (let i = 0; i < size; i++) segment[i] = x[start + i] * window[i];
-      this.fft.forwardReal(segment, transformed);
-      for (let k = 0; k < second.length; k++) {
-        const p = transformed[2 * k] * transformed[2 * k] + transformed[2 * k + 1] * transformed[2 * k + 1];
+      for (let i = 0; i < size; i++) buffer[inputAt + i] = (x[start + i] - offset) * window[i];
+      plan.forward();
+      const dc = buffer[outputAt] * buffer[outputAt];
+      const nyquist = buffer[outputAt + 1] * buffer[outputAt + 1];
+      second[0] += dc;
+      fourth[0] += dc * dc;
+      second[half] += nyquist;
+      fourth[half] += nyquist * nyquist;
+      for (let k = 1; k < half; k++) {
+        const re = buffer[outputAt + 2 * k];
+        const im = buffer[outputAt + 2 * k + 1];
+        const p = re * re + im * im;
         second[k] += p;
         fourth[k] += p * p;
       }

@@ -1,6 +1,6 @@
 /**
- * Time-domain statistics of a waveform in two passes over the samples, with no per-sample
- * allocation. Quantiles come from a histogram over [min, max], so they are exact to within
+ * Time-domain statistics of a waveform in two read-only passes over the samples (moments and
+ * extremes, then the histogram), with no per-sample allocation. Quantiles come from a histogram over [min, max], so they are exact to within
  * (max − min) / HISTOGRAM_BINS.
  */
 import type { WindowStats } from '../stats/types';
@@ -21,14 +21,14 @@ export function firstBadSample(samples: ArrayLike<number>): number {
 
 export class TimeStatsCalculator {
   private readonly histogram = new Uint32Array(HISTOGRAM_BINS);
-  private scratch = new Float64Array(0);
-
   /**
-   * Statistics of finite samples (check them with firstBadSample first); at least 2 samples.
-   * `centred` (at least as long as x) receives x minus its mean; without it a buffer of the
-   * calculator's own is used.
+   * Even and odd samples counted in two halves, merged afterwards: neighbouring samples often
+   * fall in the same bin, and two counters let one increment start before the other has landed.
    */
-  compute(x: ArrayLike<number>, sampleRate: number, centred = this.scratchFor(x.length)): TimeStats {
+  private readonly halves = new Uint32Array(2 * HISTOGRAM_BINS);
+
+  /** Statistics of finite samples (check them with firstBadSample first); at least 2 samples. */
+  compute(x: ArrayLike<number>, sampleRate: number): TimeStats {
     const n = x.length;
     // Power sums about the first sample, not zero: an offset far larger than the vibration cancels less.
     const shift = x[0];
@@ -41,7 +41,6 @@ export class TimeStatsCalculator {
     let max = -Infinity;
     for (let i = 0; i < n; i++) {
       const v = x[i];
-      centred[i] = v;
       const d = v - shift;
       const d2 = d * d;
       s1 += d;
@@ -49,8 +48,8 @@ export class TimeStatsCalculator {
       s3 += d2 * d;
       s4 += d2 * d2;
       sumId += i * d;
-      if (v < min) min = v;
-      if (v > max) max = v;
+      min = Math.min(min, v);
+      max = Math.max(max, v);
     }
     const c = s1 / n;
     const mean = shift + c;
@@ -61,16 +60,8 @@ export class TimeStatsCalculator {
     const m2 = Math.max(0, s2 - c * c);
     const m3 = s3 - 3 * c * s2 + 2 * c * c * c;
     const m4 = Math.max(0, s4 - 4 * c * s3 + 6 * c * c * s2 - 3 * c * c * c * c);
-    const histogram = this.histogram;
-    histogram.fill(0);
     const range = max - min;
-    const scale = range > 0 ? (HISTOGRAM_BINS - 1) / range : 0;
-    const lowest = min - mean;
-    for (let i = 0; i < n; i++) {
-      const d = centred[i] - mean;
-      centred[i] = d;
-      histogram[((d - lowest) * scale) | 0]++;
-    }
+    this.fillHistogram(x, mean, min - mean, range > 0 ? (HISTOGRAM_BINS - 1) / range : 0);
     const rms = Math.sqrt(m2 + mean * mean);
     const peak = Math.max(Math.abs(min), Math.abs(max));
     const meanIndex = (n - 1) / 2;
@@ -99,9 +90,18 @@ export class TimeStatsCalculator {
     };
   }
 
-  private scratchFor(n: number): Float64Array {
-    if (this.scratch.length < n) this.scratch = new Float64Array(n);
-    return this.scratch;
+  /** Counts x − mean in bins of 1/scale from `lowest` up. */
+  private fillHistogram(x: ArrayLike<number>, mean: number, lowest: number, scale: number): void {
+    const { histogram, halves } = this;
+    halves.fill(0);
+    const n = x.length;
+    let i = 0;
+    for (; i + 1 < n; i += 2) {
+      halves[((x[i] - mean - lowest) * scale) | 0]++;
+      halves[HISTOGRAM_BINS + (((x[i + 1] - mean - lowest) * scale) | 0)]++;
+    }
+    if (i < n) halves[((x[i] - mean - lowest) * scale) | 0]++;
+    for (let b = 0; b < HISTOGRAM_BINS; b++) histogram[b] = halves[b] + halves[HISTOGRAM_BINS + b];
   }
 
   private quantile(q: number, n: number, min: number, range: number): number {

@@ -52,6 +52,28 @@ describe('analysis pool', () => {
     }
   });
 
+  it('posts float samples without moving them, and only the samples of a view into a larger buffer', async () => {
+    const pool = new AnalysisPool(1, { analyzer: settings.analyzer, chart: settings.chart });
+    const analyzer = new VibrationAnalyzer(settings.analyzer);
+    try {
+      const w = waveform(4);
+      const outcome = await pool.analyze(w);
+      assert.equal(w.samples.length, 12_800, 'the caller keeps its samples');
+      const local = analyzer.analyze(w);
+      assert.ok(outcome.ok && local.ok);
+      assert.deepEqual(outcome.result, resultOf(local.analysis, settings.chart));
+      const padded = new Float64Array(3 * 12_800);
+      padded.set(w.samples, 12_800);
+      const view = padded.subarray(12_800, 2 * 12_800);
+      const fromView = await pool.analyze({ ...w, samples: view });
+      assert.ok(fromView.ok);
+      assert.deepEqual(fromView.result.features, outcome.result.features);
+      assert.equal(padded.length, 3 * 12_800);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('refuses a size outside 1..MAX_WORKERS and waveforms after close', async () => {
     assert.throws(() => new AnalysisPool(0, { analyzer: settings.analyzer, chart: 'off' }), RangeError);
     assert.throws(() => new AnalysisPool(MAX_WORKERS + 1, { analyzer: settings.analyzer, chart: 'off' }), RangeError);
