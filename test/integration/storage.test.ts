@@ -13,6 +13,7 @@ import type { WindowStats } from '../../nodes/lib/stats/types';
 import { openFixture, type DbFixture } from '../lib/storage/db-fixture';
 
 const T0 = Date.UTC(2025, 0, 10, 12, 0, 0);
+const NO_TIMESCALE = 'needs TimescaleDB: set PG_URL to a server with the timescaledb extension';
 
 function readings(asset: string, count: number, start = T0, stepMs = 1000) {
   const batch = emptyBatch('readings');
@@ -217,5 +218,54 @@ describe('storage schema and store', () => {
     assert.deepEqual(minutes.map((m) => Number(m.count)), [60, 60]);
     const [hour] = await f.db.query<{ count: string }>(`SELECT count FROM "${f.schema}".readings_1h WHERE asset = 'late'`);
     assert.equal(Number(hour.count), 120);
+  });
+
+  it('TimescaleDB: hypertables, compression, retention and refresh policies, real-time continuous aggregates', async (t) => {
+    if (info.mode !== 'timescale') return t.skip(NO_TIMESCALE);
+    await store.maintain(Date.now());
+    const hypertables = await f.db.query<{ hypertable_name: string; compression_enabled: boolean }>(
+      'SELECT hypertable_name, compression_enabled FROM timescaledb_information.hypertables WHERE hypertable_schema = $1 ORDER BY 1', [f.schema]);
+    assert.deepEqual(hypertables.map((h) => [h.hypertable_name, h.compression_enabled]), [['anomalies', true], ['features', true], ['readings', true]]);
+    const caggs = await f.db.query<{ view_name: string; materialized_only: boolean }>(
+      'SELECT view_name, materialized_only FROM timescaledb_information.continuous_aggregates WHERE view_schema = $1 ORDER BY 1', [f.schema]);
+    assert.deepEqual(caggs.map((c) => [c.view_name, c.materialized_only]), [['readings_1h', false], ['readings_1m', false]]);
+    const jobs = await f.db.query<{ job: string }>(
+      `SELECT j.proc_name || ' ' || coalesce(j.hypertable_name, '') AS job FROM timescaledb_information.jobs j
+       WHERE j.hypertable_schema IN ($1, '_timescaledb_internal') ORDER BY 1`, [f.schema]);
+    const names = jobs.map((j) => j.job.split(' ')[0]);
+    assert.equal(names.filter((n) => n === 'policy_compression').length, 3, 'a compression policy per hypertable');
+    assert.equal(names.filter((n) => n === 'policy_refresh_continuous_aggregate').length, 2, 'a refresh policy per continuous aggregate');
+    assert.equal(names.filter((n) => n === 'policy_retention').length, 5, 'a retention policy per hypertable and continuous aggregate');
+  });
+
+  it('TimescaleDB: rows stored after their buckets were materialised (a replay, a backfill) still reach the continuous aggregates', async (t) => {
+    if (info.mode !== 'timescale') return t.skip(NO_TIMESCALE);
+    const now = Date.now();
+    const start = Math.floor((now - 4 * DAY_MS) / 3_600_000) * 3_600_000;
+    // Materialised up to two hours ago, so the late rows fall under what is already materialised.
+    await store.insert(readings('tsdb-recent', 1, now - 2 * 3_600_000));
+    for (const view of ['readings_1m', 'readings_1h']) await f.db.query(`CALL refresh_continuous_aggregate('"${f.schema}".${view}', NULL, NULL)`);
+    await store.maintain(now);
+    assert.equal(await store.insert(readings('tsdb-late', 120, start, 1000)), 120);
+    await store.maintain(now);
+    const minutes = await f.db.query<{ count: string }>(`SELECT count FROM "${f.schema}".readings_1m WHERE asset = 'tsdb-late' ORDER BY bucket`);
+    assert.deepEqual(minutes.map((m) => Number(m.count)), [60, 60]);
+    const hours = await f.db.query<{ count: string; sum: number }>(`SELECT count, sum FROM "${f.schema}".readings_1h WHERE asset = 'tsdb-late'`);
+    assert.deepEqual(hours.map((h) => [Number(h.count), h.sum]), [[120, (119 * 120) / 2]]);
+  });
+
+  it('TimescaleDB: writes into a compressed chunk store new rows once and skip stored ones', async (t) => {
+    if (info.mode !== 'timescale') return t.skip(NO_TIMESCALE);
+    const start = Math.floor((Date.now() - 10 * DAY_MS) / DAY_MS) * DAY_MS;
+    assert.equal(await store.insert(readings('tsdb-cold', 100, start, 1000)), 100);
+    const compressed = await f.db.query<{ chunk: string }>(
+      `SELECT compress_chunk(c) AS chunk FROM show_chunks('"${f.schema}".readings', older_than => $1::timestamptz, newer_than => $2::timestamptz) c`,
+      [new Date(start + DAY_MS), new Date(start)]);
+    assert.equal(compressed.length, 1);
+    assert.equal(await store.insert(readings('tsdb-cold', 100, start, 1000)), 0, 'a replay adds nothing');
+    assert.equal(await store.insert(readings('tsdb-cold', 150, start, 1000)), 50, 'only the new rows of a partial replay');
+    const [row] = await f.db.query<{ n: number; d: number }>(
+      `SELECT count(*)::int AS n, count(DISTINCT ts)::int AS d FROM "${f.schema}".readings WHERE asset = 'tsdb-cold'`);
+    assert.deepEqual(row, { n: 150, d: 150 });
   });
 });

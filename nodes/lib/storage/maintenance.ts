@@ -1,12 +1,14 @@
 import type { Queryable } from './database';
-import type { SchemaInfo } from './schema';
+import { sqlState } from './pg-errors';
+import { ROLLUPS, type SchemaInfo } from './schema';
 import { qualified, quoteIdent, quoteLiteral } from './sql';
 import { TABLE_NAMES, type TableName } from './tables';
 
 /**
  * Keeping a schema current over time. Plain PostgreSQL: daily range partitions created ahead
  * and dropped past retention, and the 1-minute and 1-hour rollup tables refreshed from the
- * readings. TimescaleDB does all this itself through its policies; only retention is set here.
+ * readings. TimescaleDB does all this itself through its policies; only retention is set here,
+ * and rows stored too late for the refresh policies are refreshed into the continuous aggregates.
  */
 export const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
@@ -15,6 +17,8 @@ const HOUR_MS = 3_600_000;
 export const ROLLUP_LATENESS_MS = 10 * MINUTE_MS;
 /** How far back a rollup starts when it has never run. */
 const FIRST_ROLLUP_SPAN_MS = DAY_MS;
+/** SQLSTATE of a continuous aggregate refresh meeting a concurrent one. */
+const LOCK_NOT_AVAILABLE = '55P03';
 const PARTITION_SUFFIX = /_p(\d{4})(\d{2})(\d{2})$/;
 
 export interface MaintenanceOptions {
@@ -122,9 +126,38 @@ export async function maintainPlain(db: Queryable, info: SchemaInfo, now: number
   return report;
 }
 
+/**
+ * TimescaleDB: real-time aggregation adds raw rows only past what a continuous aggregate has
+ * materialised, and its refresh policy runs once per bucket width, reaching back only over its
+ * window (ROLLUPS' policyStart). Rows stored after their bucket was materialised (a spool replay,
+ * a backfill) would stay out of the aggregate for up to an hour (the 1-hour aggregate), or for
+ * good when older than the window. So when the oldest row stored since the last run (`lateFrom`)
+ * lies before the bucket preceding the last whole one, which the policy materialises, the
+ * buckets from it (within retention) to the last whole bucket are refreshed now. A refresh that
+ * meets a running one (the policy's) is left for the next run: resolves with the oldest time
+ * still to refresh, Infinity when none.
+ */
+export async function refreshLateAggregates(db: Queryable, info: SchemaInfo, now: number, retentionDays: number, lateFrom: number): Promise<number> {
+  let pending = Infinity;
+  for (const rollup of ROLLUPS) {
+    const to = Math.floor(now / rollup.widthMs) * rollup.widthMs;
+    if (!(lateFrom < to - rollup.widthMs)) continue;
+    const from = Math.floor(Math.max(lateFrom, now - retentionDays * DAY_MS) / rollup.widthMs) * rollup.widthMs;
+    if (from >= to) continue;
+    try {
+      await db.query('CALL refresh_continuous_aggregate($1::regclass, $2::timestamptz, $3::timestamptz)',
+        [`${quoteIdent(info.schema)}.${quoteIdent(rollup.name)}`, new Date(from), new Date(to)]);
+    } catch (err) {
+      if (sqlState((err as { cause?: unknown }).cause) !== LOCK_NOT_AVAILABLE) throw err;
+      pending = lateFrom;
+    }
+  }
+  return pending;
+}
+
 /** TimescaleDB: (re)sets the retention policy of every time table to the configured days. */
 export async function applyTimescaleRetention(db: Queryable, info: SchemaInfo, retentionDays: number): Promise<void> {
-  for (const table of [...TABLE_NAMES, 'readings_1m', 'readings_1h']) {
+  for (const table of [...TABLE_NAMES, ...ROLLUPS.map((rollup) => rollup.name)]) {
     const relation = `${quoteIdent(info.schema)}.${quoteIdent(table)}`;
     await db.query('SELECT remove_retention_policy($1::regclass, if_exists => true)', [relation]);
     await db.query('SELECT add_retention_policy($1::regclass, $2::interval)', [relation, `${retentionDays} days`]);

@@ -42,18 +42,31 @@ function timeTable(schema: string, table: string, columns: string, timeColumn: s
   ];
 }
 
-function rollup(schema: string, name: string, width: string, mode: StorageMode): string[] {
-  const table = qualified(schema, name);
+export interface RollupSpec {
+  name: 'readings_1m' | 'readings_1h';
+  width: string;
+  widthMs: number;
+  /** TimescaleDB: how far back each run of the refresh policy reaches. */
+  policyStart: string;
+}
+
+export const ROLLUPS: readonly RollupSpec[] = [
+  { name: 'readings_1m', width: '1 minute', widthMs: 60_000, policyStart: '1 hour' },
+  { name: 'readings_1h', width: '1 hour', widthMs: 3_600_000, policyStart: '3 days' },
+];
+
+function rollup(schema: string, spec: RollupSpec, mode: StorageMode): string[] {
+  const table = qualified(schema, spec.name);
   if (mode === 'plain') {
     return [`CREATE TABLE ${table} (${ROLLUP_COLUMNS}, PRIMARY KEY (asset, sensor, bucket))`];
   }
   return [
     `CREATE MATERIALIZED VIEW ${table} WITH (timescaledb.continuous) AS
-       SELECT time_bucket(interval '${width}', ts) AS bucket, asset, sensor, count(*) AS count,
+       SELECT time_bucket(interval '${spec.width}', ts) AS bucket, asset, sensor, count(*) AS count,
               sum(value) AS sum, min(value) AS min, max(value) AS max
        FROM ${qualified(schema, 'readings')} GROUP BY 1, 2, 3 WITH NO DATA`,
-    `SELECT add_continuous_aggregate_policy('${schema}.${name}', start_offset => interval '${width === '1 minute' ? '1 hour' : '3 days'}',
-       end_offset => interval '${width}', schedule_interval => interval '${width}', if_not_exists => true)`,
+    `SELECT add_continuous_aggregate_policy('${schema}.${spec.name}', start_offset => interval '${spec.policyStart}',
+       end_offset => interval '${spec.width}', schedule_interval => interval '${spec.width}', if_not_exists => true)`,
   ];
 }
 
@@ -91,8 +104,7 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     name: 'rollups',
     statements: (s, mode) => [
-      ...rollup(s, 'readings_1m', '1 minute', mode),
-      ...rollup(s, 'readings_1h', '1 hour', mode),
+      ...ROLLUPS.flatMap((spec) => rollup(s, spec, mode)),
       `CREATE TABLE ${qualified(s, 'rollup_state')} (name text PRIMARY KEY, refreshed_to timestamptz NOT NULL)`,
     ],
   },
@@ -114,7 +126,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // rows, where the (asset, sensor, bucket) key walks the asset's whole history. Continuous
     // aggregates get such indexes from TimescaleDB itself.
     statements: (s, mode) => (mode === 'plain'
-      ? ['readings_1m', 'readings_1h'].map((name) => `CREATE INDEX ${quoteIdent(`${name}_asset_bucket`)} ON ${qualified(s, name)} (asset, bucket)`)
+      ? ROLLUPS.map(({ name }) => `CREATE INDEX ${quoteIdent(`${name}_asset_bucket`)} ON ${qualified(s, name)} (asset, bucket)`)
       : []),
   },
   {
@@ -123,7 +135,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // A continuous aggregate then adds the raw rows past its last refresh to what it has
     // materialised, as the plain-mode trend queries do from rollup_state.
     statements: (s, mode) => (mode === 'timescale'
-      ? ['readings_1m', 'readings_1h'].map((name) => `ALTER MATERIALIZED VIEW ${qualified(s, name)} SET (timescaledb.materialized_only = false)`)
+      ? ROLLUPS.map(({ name }) => `ALTER MATERIALIZED VIEW ${qualified(s, name)} SET (timescaledb.materialized_only = false)`)
       : []),
   },
 ];

@@ -2,7 +2,7 @@ import type { Batch } from './batch';
 import { timeSpan } from './batch';
 import type { Database } from './database';
 import { BatchInserter } from './insert';
-import { applyTimescaleRetention, dayOf, ensurePartition, maintainPlain, type MaintenanceOptions, type MaintenanceReport } from './maintenance';
+import { applyTimescaleRetention, dayOf, ensurePartition, maintainPlain, refreshLateAggregates, type MaintenanceOptions, type MaintenanceReport } from './maintenance';
 import type { SchemaInfo } from './schema';
 import { TABLE_NAMES, type TableName } from './tables';
 
@@ -40,22 +40,25 @@ export class Store {
   }
 
   async maintain(now: number): Promise<MaintenanceReport> {
-    if (this.info.mode === 'timescale') {
-      if (!this.retentionApplied) await applyTimescaleRetention(this.db, this.info, this.maintenance.retentionDays);
-      this.retentionApplied = true;
-      return { created: 0, dropped: 0, rolledUp: 0 };
-    }
     const lateFrom = this.lateFrom;
     this.lateFrom = Infinity;
     let report: MaintenanceReport;
     try {
-      report = await maintainPlain(this.db, this.info, now, this.maintenance, lateFrom);
+      report = this.info.mode === 'timescale' ? await this.maintainTimescale(now, lateFrom) : await maintainPlain(this.db, this.info, now, this.maintenance, lateFrom);
     } catch (err) {
       this.lateFrom = Math.min(this.lateFrom, lateFrom);
       throw err;
     }
     if (report.dropped > 0) for (const days of Object.values(this.partitionDays)) days.clear();
     return report;
+  }
+
+  private async maintainTimescale(now: number, lateFrom: number): Promise<MaintenanceReport> {
+    if (!this.retentionApplied) await applyTimescaleRetention(this.db, this.info, this.maintenance.retentionDays);
+    this.retentionApplied = true;
+    const pending = await refreshLateAggregates(this.db, this.info, now, this.maintenance.retentionDays, lateFrom);
+    this.lateFrom = Math.min(this.lateFrom, pending);
+    return { created: 0, dropped: 0, rolledUp: 0 };
   }
 
   private async ensurePartitions(batch: Batch): Promise<void> {
