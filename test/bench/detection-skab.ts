@@ -14,7 +14,7 @@ import { settingsFromConfig, type AnomalyDetectConfig } from '../../nodes/lib/an
 import { MULTIVARIATE_DEFAULTS } from '../../nodes/lib/anomaly/multivariate-config';
 import { MultivariateDetector } from '../../nodes/lib/anomaly/multivariate-detector';
 import type { LabelledTable } from './datasets';
-import { count, emptyConfusion, FIT_ROWS, header, line as skabLine, loadSkabData, metrics, SKAB_LEADERBOARD, type Confusion, type SkabMetrics } from './skab-scoring';
+import { count, emptyConfusion, FIT_ROWS, flagEverything, header, line as skabLine, loadSkabData, metrics, SKAB_LEADERBOARD, type Confusion, type SkabMetrics } from './skab-scoring';
 
 
 interface Setup {
@@ -120,12 +120,6 @@ function score(tables: LabelledTable[], setup: Setup): { test: Confusion; fit: C
     for (const s of table.sensors) if (!kept.includes(s) && !(setup.handPicked ?? []).includes(s)) excluded.set(s, (excluded.get(s) ?? 0) + 1);
   }
   return { test, fit, excluded };
-}
-
-function flagEverything(tables: LabelledTable[]): Confusion {
-  const c = emptyConfusion();
-  for (const table of tables) for (let i = FIT_ROWS; i < table.rows.length; i++) count(c, true, table.anomaly[i] === 1);
-  return c;
 }
 
 const NAME_WIDTH = 32;

@@ -20,6 +20,7 @@ const BENCHES: Bench[] = [
   { name: 'chain memory 10k keys', script: 'chain.js', args: ['memory', '10000'], nodeFlags: ['--expose-gc'] },
   { name: 'chain memory 100k keys', script: 'chain.js', args: ['memory', '100000'], nodeFlags: ['--expose-gc', '--max-old-space-size=8192'] },
   { name: 'detection skab', script: 'detection-skab.js', args: [] },
+  { name: 'detection skab univariate', script: 'detection-skab-univariate.js', args: [] },
   { name: 'detection skab ml', script: 'detection-skab-ml.js', args: [] },
   { name: 'detection nab', script: 'detection-nab.js', args: [] },
   { name: 'spectrum throughput', script: 'spectrum-throughput.js', args: [] },

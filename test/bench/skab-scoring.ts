@@ -60,6 +60,13 @@ export function count(c: Confusion, flagged: boolean, truth: boolean): void {
   else c.tn++;
 }
 
+/** The trivial reference: every test row flagged. */
+export function flagEverything(tables: LabelledTable[]): Confusion {
+  const c = emptyConfusion();
+  for (const table of tables) for (let i = FIT_ROWS; i < table.rows.length; i++) count(c, true, table.anomaly[i] === 1);
+  return c;
+}
+
 export function metrics(c: Confusion): SkabMetrics {
   return {
     f1: c.tp / (c.tp + (c.fp + c.fn) / 2),
