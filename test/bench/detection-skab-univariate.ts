@@ -12,7 +12,7 @@
  */
 import { settingsFromConfig, type AnomalyDetectConfig } from '../../nodes/lib/anomaly/config';
 import { AnomalyDetector } from '../../nodes/lib/anomaly/detector';
-import { DEFAULT_DETECTORS, DEFAULT_SENSOR_OPTIONS } from '../../nodes/lib/anomaly/options';
+import { DEFAULT_DETECTORS, DEFAULT_SENSOR_OPTIONS, type DetectorName } from '../../nodes/lib/anomaly/options';
 import { DEFAULT_FATIGUE } from '../../nodes/lib/anomaly/fatigue';
 import type { LabelledTable } from './datasets';
 import { count, emptyConfusion, FIT_ROWS, flagEverything, header, line as skabLine, loadSkabData, metrics, SKAB_LEADERBOARD, type Confusion, type SkabMetrics } from './skab-scoring';
@@ -41,11 +41,8 @@ function fitRateLimits(table: LabelledTable): NonNullable<AnomalyDetectConfig['r
   });
 }
 
-const only = (name: string, note: string, editor: AnomalyDetectConfig = {}): Setup => ({
-  name,
-  editor: { detectors: [name.split(' ')[0]], ...editor },
-  note,
-});
+/** One detector alone, every other field at its default. */
+const only = (detector: DetectorName, note: string): Setup => ({ name: detector, editor: { detectors: [detector] }, note });
 
 const SETUPS: Setup[] = [
   { name: 'default set', editor: {}, note: `the node's default detectors (${DEFAULT_DETECTORS.join(', ')}; limits unset, so off)` },
