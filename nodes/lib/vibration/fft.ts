@@ -85,8 +85,8 @@ function complexPlan(size: number): ComplexTransform {
 
 /**
  * The one place that knows which FFT library runs: PFFFT in float32 when loaded and the size
- * allows, else fft.js. The plans (`real()`, `complex()`) are used in place; forwardReal and
- * inverseComplex copy from and to float64 arrays. Nothing is allocated per transform.
+ * allows, else fft.js. The plans (`real()`, `complex()`) are used in place: nothing is allocated
+ * per transform.
  */
 export class Fft {
   readonly size: number;
@@ -105,37 +105,6 @@ export class Fft {
 
   complex(): ComplexTransform {
     return (this.complexTransform ??= complexPlan(this.size));
-  }
-
-  /**
-   * Real input of length `size` → bins 0..size/2 as interleaved (re, im) in
-   * `out[offset .. offset+size+1]`; when `powerSum` is given, each bin's |X(k)|² is added to it.
-   */
-  forwardReal(input: Float64Array, out: Float64Array, offset = 0, powerSum?: Float64Array): void {
-    if (input.length !== this.size) throw new RangeError(`a real FFT of ${this.size} points needs ${this.size} samples, got ${input.length}`);
-    const plan = this.real();
-    const { buffer, inputAt, outputAt } = plan;
-    // A plain loop converts float64 to float32 about a third faster than set() here.
-    for (let i = 0; i < input.length; i++) buffer[inputAt + i] = input[i];
-    plan.forward();
-    const size = this.size;
-    out[offset] = buffer[outputAt];
-    out[offset + 1] = 0;
-    for (let i = 2; i < size; i++) out[offset + i] = buffer[outputAt + i];
-    out[offset + size] = buffer[outputAt + 1];
-    out[offset + size + 1] = 0;
-    if (powerSum) addPower(plan, powerSum);
-  }
-
-  /** Inverse complex transform of interleaved (re, im) data, both of length 2·size, divided by size. */
-  inverseComplex(input: Float64Array, out: Float64Array): void {
-    if (input.length !== 2 * this.size) throw new RangeError(`a complex FFT of ${this.size} points needs ${2 * this.size} values, got ${input.length}`);
-    const plan = this.complex();
-    const { buffer, inputAt, outputAt } = plan;
-    for (let i = 0; i < input.length; i++) buffer[inputAt + i] = input[i];
-    plan.inverse();
-    const scale = 1 / this.size;
-    for (let i = 0; i < out.length; i++) out[i] = buffer[outputAt + i] * scale;
   }
 }
 
