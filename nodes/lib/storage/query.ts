@@ -192,6 +192,11 @@ function keyPairs(readings: string, assetFilter: string): string {
     `;
 }
 
+/** The filter on the asset, and on the sensor when one is asked for. */
+function assetKeys(asset: string, sensor: string | undefined): string {
+  return `asset = ${asset}${sensor === undefined ? '' : ` AND sensor = ${sensor}`}`;
+}
+
 /** Rows of a rollup, or of finer data in the rollup's shape: (b, sensor, count, sum, min, max). */
 function rollupRows(table: string, keys: string, from: string, to: string): string {
   return `SELECT bucket AS b, sensor, count, sum, min, max FROM ${table} WHERE ${keys} AND bucket >= ${from} AND bucket < ${to}`;
@@ -206,7 +211,7 @@ function rollupRows(table: string, keys: string, from: string, to: string): stri
  */
 function tailRows(schema: string, source: 'readings_1m' | 'readings_1h', asset: string, sensor: string | undefined): { ctes: string[]; rows: string } {
   const readings = qualified(schema, 'readings');
-  const keys = `asset = ${asset}${sensor === undefined ? '' : ` AND sensor = ${sensor}`}`;
+  const keys = assetKeys(asset, sensor);
   const rawFrom = 'greatest($1, (SELECT m FROM cut))';
   const rawSensors = sensor === undefined ? 'sensor = ANY (ARRAY(SELECT sensor FROM tail_sensors WHERE sensor IS NOT NULL))' : `sensor = ${sensor}`;
   const rows = [
@@ -258,7 +263,7 @@ function rollupTrend(schema: string, mode: StorageMode, source: 'readings_1m' | 
   ctes.push(...(tail?.ctes ?? []));
   const withCtes = (): string => (ctes.length > 0 ? `WITH RECURSIVE ${ctes.join(',\n')}\n` : '');
   if (!asIs) {
-    const keys = `asset = ${asset}${sensor === undefined ? '' : ` AND sensor = ${sensor}`}`;
+    const keys = assetKeys(asset, sensor);
     const rows = [rollupRows(table, keys, '$1', headTo), ...(tail ? [tail.rows] : [])].join(' UNION ALL ');
     return `${withCtes()}SELECT ${EPOCH_MS('b')} AS x, y, min, max, count, sensor AS series FROM (SELECT sensor, ${TREND_COLUMNS}
       FROM (${grouped(rows, bucketOf('b'))}) g) t ORDER BY series, b LIMIT ${limit()}`;
@@ -288,7 +293,7 @@ export function buildQuery(request: QueryRequest, schema: string, mode: StorageM
   const readings = qualified(schema, 'readings');
   switch (request.mode) {
     case 'raw': {
-      const filter = `asset = ${bind(request.asset)}${request.sensor === undefined ? '' : ` AND sensor = ${bind(request.sensor)}`}`;
+      const filter = assetKeys(bind(request.asset), request.sensor === undefined ? undefined : bind(request.sensor));
       return {
         text: `SELECT ${EPOCH_MS('ts')} AS x, value AS y, sensor AS series, unit, quality FROM ${readings}
           WHERE ${filter} AND ts >= $1 AND ts < $2 ORDER BY sensor, ts LIMIT ${bind(request.limit)}`,
