@@ -160,14 +160,19 @@ export = function register(RED: NodeAPI): void {
       });
     };
 
+    /** The whole message against one detector. */
+    const evaluate = (watch: DriftWatch, msg: NodeMessageInFlow, send: Send, done: Done): void => {
+      const outcome: Outcome = { reports: [], noModel: [] };
+      feed(watch, msg.payload, msg.topic, outcome);
+      emit(msg, send, done, outcome);
+    };
+
     const handleLearned = (watch: DriftWatch, msg: NodeMessageInFlow, send: Send, done: Done): void => {
       if (restoring) {
         wait(restored, done, () => handleLearned(watch, msg, send, done));
         return;
       }
-      const outcome: Outcome = { reports: [], noModel: [] };
-      feed(watch, msg.payload, msg.topic, outcome);
-      emit(msg, send, done, outcome);
+      evaluate(watch, msg, send, done);
     };
 
     /** A message that arrives while the registry is read waits for it, as in handlePerAsset. */
@@ -181,9 +186,7 @@ export = function register(RED: NodeAPI): void {
         fail(done, baseline.unavailable());
         return;
       }
-      const outcome: Outcome = { reports: [], noModel: [] };
-      feed(watch, msg.payload, msg.topic, outcome);
-      emit(msg, send, done, outcome);
+      evaluate(watch, msg, send, done);
     };
 
     /**
